@@ -1,0 +1,136 @@
+/**
+ * The domain service: one agent's answers, without HTTP (seed 002 "Inter-Domain Path Query"
+ * and "Intra-Domain Resource Query").
+ *
+ * asPath is recursive as the seed describes: the agent answers its own hop, groups the
+ * flows that leave by next domain (reverse service lookup of the next ingress address),
+ * asks each next agent once for all of its flows, in parallel, and stitches the answers.
+ * The walk carries the domains it crossed; coming back to one is a loop.
+ */
+import { addDependency, emptyAnswer, type ElementProps, type PathVectorAnswer, type VersionTag } from '../model/answer.js';
+import { asHop, composeAnswer, hopElement, type AsHop, type PathElement } from '../model/compose.js';
+import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
+import type { ControllerAdapter } from '../controller/adapter.js';
+import type { ServiceLookup } from '../lookup/registry.js';
+import type { PeerClient } from '../client/agent-client.js';
+
+export interface DomainServiceOptions {
+  /** Most domains one walk may cross (default 32). */
+  maxHops?: number;
+}
+
+export class DomainService {
+  readonly domain: string;
+  private readonly maxHops: number;
+
+  constructor(
+    private readonly adapter: ControllerAdapter,
+    private readonly lookup: ServiceLookup,
+    private readonly peers: PeerClient,
+    opts: DomainServiceOptions = {},
+  ) {
+    this.domain = adapter.domain;
+    this.maxHops = opts.maxHops ?? 32;
+  }
+
+  version(): VersionTag {
+    return { 'resource-id': `${this.domain}-topology`, tag: this.adapter.version() };
+  }
+
+  async asPath(flows: FlowSpec[], visited: string[] = []): Promise<PathVectorAnswer> {
+    const ids = flows.map((f) => f.id);
+    const faults = new Map<FlowId, FlowFault>();
+    const paths = new Map<FlowId, PathElement[]>();
+    const deps: VersionTag[] = [this.version()];
+    if (visited.includes(this.domain)) {
+      const fault: FlowFault = { code: 'loop', message: `the walk came back to ${this.domain} (${[...visited, this.domain].join(' > ')})`, domain: this.domain };
+      for (const f of flows) faults.set(f.id, fault);
+      return composeAnswer(ids, paths, faults, deps);
+    }
+    const chain = [...visited, this.domain];
+    const groups = new Map<string, { domain: string; flows: FlowSpec[] }>();
+    await Promise.all(
+      flows.map(async (flow) => {
+        const hop = await this.safely(() => this.adapter.nextHop(flow));
+        if (!hop.ok) return void faults.set(flow.id, hop.fault);
+        const own: AsHop = { 'domain-id': this.domain, 'ingress-port': flow.ingress === null ? null : (this.adapter.ingressPort(flow.ingress) ?? flow.ingress) };
+        if (hop.kind === 'local') return void paths.set(flow.id, [hopElement(own)]);
+        own['egress-port'] = hop.egress;
+        paths.set(flow.id, [hopElement(own)]);
+        if (chain.length >= this.maxHops) {
+          return void faults.set(flow.id, { code: 'too-many-hops', message: `the walk crossed ${chain.length} domains, the most allowed`, domain: this.domain });
+        }
+        const next = this.lookup.lookup(hop.address);
+        if (!next) {
+          return void faults.set(flow.id, { code: 'no-agent', message: `no agent is registered for ${hop.domain}'s ingress ${hop.address}`, domain: this.domain });
+        }
+        const group = groups.get(next.uri) ?? { domain: next.domain, flows: [] };
+        group.flows.push({ ...flow, ingress: hop.port });
+        groups.set(next.uri, group);
+      }),
+    );
+    await Promise.all(
+      [...groups].map(async ([uri, group]) => {
+        const r = await this.peers.lookup('as-path', uri, group.flows, chain);
+        for (const f of group.flows) {
+          if (!r.ok) {
+            faults.set(f.id, { ...r.fault, domain: r.fault.domain ?? group.domain });
+            continue;
+          }
+          const fault = r.answer.faults.get(f.id);
+          if (fault) {
+            faults.set(f.id, fault);
+            continue;
+          }
+          const rest = (r.answer.paths.get(f.id) ?? []).map((n) => hopElement(asHop(r.answer.elements.get(n) ?? {})));
+          paths.get(f.id)?.push(...rest);
+        }
+        if (r.ok) deps.push(...r.answer.dependsOn);
+      }),
+    );
+    return composeAnswer(ids, paths, faults, deps);
+  }
+
+  /**
+   * The domain's resources each flow crosses (links; the inter-domain link it entered by
+   * first) with their available bandwidth. Elements are numbered in the sorted order of
+   * their ids, which reproduces seed 002's example indices.
+   */
+  async rsa(flows: FlowSpec[]): Promise<PathVectorAnswer> {
+    const answer = emptyAnswer(flows.map((f) => f.id));
+    addDependency(answer, this.version());
+    const used = new Set<string>();
+    await Promise.all(
+      flows.map(async (flow) => {
+        const r = await this.safely(() => this.adapter.lookupPath(flow));
+        if (!r.ok) return void answer.faults.set(flow.id, r.fault);
+        answer.paths.set(flow.id, r.elements);
+        for (const e of r.elements) used.add(e);
+      }),
+    );
+    const names = [...used].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    for (const name of names) answer.elements.set(name, await this.resourceProps(name));
+    // Keep `paths` in request order (Promise.all filled it in completion order).
+    const ordered = new Map(flows.filter((f) => answer.paths.has(f.id)).map((f) => [f.id, answer.paths.get(f.id) as string[]]));
+    answer.paths = ordered;
+    return answer;
+  }
+
+  private async resourceProps(element: string): Promise<ElementProps> {
+    const props: ElementProps = {};
+    const bw = await this.adapter.elementProp(element, 'availbw');
+    props.availbw = typeof bw === 'number' ? bw : 0;
+    const ports = await this.adapter.elementProp(element, 'ports');
+    if (Array.isArray(ports)) props.ports = ports;
+    return props;
+  }
+
+  /** A controller that throws fails the flow, not the request. */
+  private async safely<T extends { ok: boolean }>(fn: () => Promise<T>): Promise<T | { ok: false; fault: FlowFault }> {
+    try {
+      return await fn();
+    } catch (e) {
+      return { ok: false, fault: { code: 'controller-error', message: `${this.domain} controller: ${(e as Error).message}`, domain: this.domain } };
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Start agents and an orchestrator in this process: what `xdom demo` runs, and what the
+ * integration tests start on ephemeral loopback ports.
+ *
+ * Sockets are bound first, so that the registry can name the ports really bound (port 0
+ * picks a free one), then every app is built over the rewritten registry.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAgentApp } from '../agent/http.js';
+import { DomainService } from '../agent/service.js';
+import { HttpPeerClient, type ClientOptions } from '../client/agent-client.js';
+import { createController } from '../controller/registry.js';
+import { RegistryLookup, type Registry } from '../lookup/registry.js';
+import { createOrchestratorApp } from '../orchestrator/http.js';
+import { Orchestrator } from '../orchestrator/walk.js';
+import type { Domain } from '../topology/model.js';
+import { OpenApiValidator, type OpenApiDocument } from '../wire/openapi.js';
+
+export interface NetworkOptions {
+  domains: Domain[];
+  registry: Registry;
+  openapi: OpenApiDocument;
+  host?: string;
+  /** Orchestrator port; 0 = any free port; null = no orchestrator. */
+  orchestratorPort?: number | null;
+  /** Port per domain id; missing = 0 (any free port). */
+  agentPorts?: Record<string, number>;
+  validateResponses?: boolean;
+  bodyLimit?: number;
+  client?: ClientOptions;
+  log?: (line: string) => void;
+}
+
+export interface RunningNetwork {
+  orchestrator?: { url: string; server: Server };
+  agents: { domain: string; url: string; server: Server }[];
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork> {
+  const host = opts.host ?? '127.0.0.1';
+  const servers: Server[] = [];
+  const listen = async (port: number): Promise<{ server: Server; url: string }> => {
+    const server = createServer();
+    servers.push(server);
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(port, host, () => ok());
+    });
+    const addr = server.address() as AddressInfo;
+    const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    return { server, url: `http://${h}:${addr.port}/xdom-alto` };
+  };
+  const peers = new HttpPeerClient(opts.client);
+  const close = async () => {
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((ok) => {
+            s.close(() => ok());
+            s.closeAllConnections();
+          }),
+      ),
+    );
+    await peers.close();
+  };
+  try {
+    const agents: RunningNetwork['agents'] = [];
+    for (const d of opts.domains) agents.push({ domain: d.id, ...(await listen(opts.agentPorts?.[d.id] ?? 0)) });
+    const orch = opts.orchestratorPort === null ? undefined : await listen(opts.orchestratorPort ?? 0);
+
+    const uriOf = new Map(agents.map((a) => [a.domain, a.url]));
+    const registry: Registry = {
+      agents: opts.registry.agents.map((e) => ({ ...e, uri: uriOf.get(e.domain) ?? e.uri })),
+    };
+    const lookup = new RegistryLookup(registry);
+    const common = { bodyLimit: opts.bodyLimit, validateResponses: opts.validateResponses ?? false, log: opts.log };
+    const agentDoc = OpenApiValidator.forRole(opts.openapi, 'agent');
+    const agentValidator = new OpenApiValidator(agentDoc);
+    opts.domains.forEach((d, i) => {
+      const service = new DomainService(createController(d), lookup, peers);
+      const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName: `${d.id}.xdom-alto` });
+      agents[i]?.server.on('request', app);
+    });
+    if (orch) {
+      const app = createOrchestratorApp(new Orchestrator(lookup, peers), {
+        ...common,
+        validator: new OpenApiValidator(opts.openapi),
+        openapi: opts.openapi,
+        hostName: 'orchestrator.xdom-alto',
+      });
+      orch.server.on('request', app);
+    }
+    return { agents, registry, close, ...(orch ? { orchestrator: orch } : {}) };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}

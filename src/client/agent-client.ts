@@ -1,0 +1,113 @@
+/**
+ * HTTP client for agents: how an agent asks the next domain (recursion) and how the
+ * orchestrator asks every domain. It speaks the ALTO-compatible form (flow ids survive the
+ * trip) and asks for the aggregation answer. undici `request` over a keep-alive Agent:
+ * about 2x axios on loopback (shared/STACK.md; docs/decisions.md).
+ *
+ * It never throws for a domain's failure: a refused connection, a timeout, an error answer
+ * or a body that does not decode come back as a FlowFault for the flows asked about.
+ */
+import { Agent, request } from 'undici';
+import type { PathVectorAnswer } from '../model/answer.js';
+import { AltoError } from '../model/errors.js';
+import type { FlowFault, FlowSpec } from '../model/flow.js';
+import { COST_TYPE, type RouteKind } from '../wire/answer.js';
+import { decodeAnswer } from '../wire/decode-answer.js';
+import { MEDIA, acceptFor } from '../wire/forms.js';
+
+/** Header carrying the domains a recursive walk has crossed, to stop loops. */
+export const VISITED_HEADER = 'xdom-visited';
+
+export type LookupResult = { ok: true; answer: PathVectorAnswer } | { ok: false; fault: FlowFault };
+
+export interface PeerClient {
+  lookup(route: Exclude<RouteKind, 'flow-cost'>, baseUri: string, flows: FlowSpec[], visited: string[]): Promise<LookupResult>;
+  close(): Promise<void>;
+}
+
+export interface ClientOptions {
+  /** Whole-request timeout, ms (default 10 s). */
+  timeoutMs?: number;
+  /** Connections per origin (default 16). */
+  connections?: number;
+  /** Largest answer accepted, bytes (default 64 MiB). */
+  maxAnswerBytes?: number;
+}
+
+export class HttpPeerClient implements PeerClient {
+  private readonly dispatcher: Agent;
+  private readonly timeoutMs: number;
+  private readonly maxBytes: number;
+
+  constructor(opts: ClientOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.maxBytes = opts.maxAnswerBytes ?? 64 * 1024 * 1024;
+    this.dispatcher = new Agent({ connections: opts.connections ?? 16, keepAliveTimeout: 30_000, pipelining: 1 });
+  }
+
+  async lookup(route: Exclude<RouteKind, 'flow-cost'>, baseUri: string, flows: FlowSpec[], visited: string[]): Promise<LookupResult> {
+    const url = `${baseUri.replace(/\/+$/, '')}/${route}/lookup`;
+    const body = JSON.stringify({
+      'cost-type': COST_TYPE,
+      flows: Object.fromEntries(
+        flows.map((f) => {
+          const fam = f.src.includes(':') ? 'ipv6' : 'ipv4';
+          return [f.id, { [`${fam}:source`]: f.src, [`${fam}:destination`]: f.dst, 'as:ingress': f.ingress }];
+        }),
+      ),
+    });
+    let status: number;
+    let contentType: string;
+    let bytes: Buffer;
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher: this.dispatcher,
+        headers: {
+          'content-type': MEDIA.flowcostparams,
+          accept: acceptFor('aggregation'),
+          [VISITED_HEADER]: visited.join(','),
+        },
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = res.statusCode;
+      contentType = String(res.headers['content-type'] ?? '');
+      bytes = await readCapped(res.body, this.maxBytes);
+    } catch (e) {
+      return { ok: false, fault: { code: 'agent-unreachable', message: `${url}: ${describe(e)}` } };
+    }
+    try {
+      const answer = decodeAnswer(route, contentType, bytes, flows.map((f) => f.id));
+      if (status !== 200) throw new Error(`HTTP ${status}`);
+      return { ok: true, answer };
+    } catch (e) {
+      const what = e instanceof AltoError ? `${e.code}: ${e.message}` : describe(e);
+      return { ok: false, fault: { code: 'agent-error', message: `${url} answered ${status}: ${what}` } };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+async function readCapped(body: AsyncIterable<Buffer>, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) throw new Error(`answer larger than ${max} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as { code?: string }).code;
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'no answer before the timeout';
+    return code ? `${code} ${e.message}` : e.message;
+  }
+  return String(e);
+}

@@ -1,0 +1,44 @@
+/**
+ * The controller adapter: what an agent needs from its domain's network management
+ * platform (seed 002, "Basic Functionality"). Every implementation passes the shared
+ * contract suite in test/unit/adapter-contract.ts.
+ *
+ *   FetchBW     :: Port -> Integer          available TX bandwidth of a port, bit/s
+ *   LookupPath  :: FlowSpec -> [String]     element ids the flow crosses in this domain
+ *   ElementProp :: String -> String -> a    a property of an element
+ *   NextHop     :: FlowSpec -> ASSpec       the next domain and its ingress, if the flow leaves
+ *
+ * Routing outcomes (no route, unknown ingress) are answers, not exceptions. A method throws
+ * only when the controller itself fails; the agent turns that into a per-flow fault.
+ */
+import type { FlowFault, FlowSpec } from '../model/flow.js';
+
+export type PathResult = { ok: true; elements: string[] } | { ok: false; fault: FlowFault };
+
+/** Where a flow goes after this domain. */
+export type NextHopResult =
+  | { ok: true; kind: 'local' }
+  | {
+      ok: true;
+      kind: 'remote';
+      /** This domain's egress port. */
+      egress: string;
+      /** The next domain, its ingress port and ingress address (the key for reverse lookup). */
+      domain: string;
+      port: string;
+      address: string;
+    }
+  | { ok: false; fault: FlowFault };
+
+export interface ControllerAdapter {
+  /** The domain id this controller serves. */
+  readonly domain: string;
+  /** A tag that changes whenever the answers may change (RFC 7285 vtag of the domain state). */
+  version(): string;
+  /** Normalise a flow's ingress (port name or border address) to a port name; undefined if not a border of this domain. */
+  ingressPort(ingress: string): string | undefined;
+  fetchBW(port: string): Promise<number | undefined>;
+  lookupPath(flow: FlowSpec): Promise<PathResult>;
+  elementProp(element: string, property: string): Promise<unknown>;
+  nextHop(flow: FlowSpec): Promise<NextHopResult>;
+}

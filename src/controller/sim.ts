@@ -1,0 +1,168 @@
+/**
+ * The simulated controller: answers the adapter's four questions from a domain file.
+ * Switches are graph nodes, links are edges (graphology); intra-domain paths are
+ * least-cost (Dijkstra, weight `cost`, default 1) and cached per source switch;
+ * inter-domain routing is longest-prefix match over the domain's `routes`.
+ */
+import { createHash } from 'node:crypto';
+import { MultiUndirectedGraph } from 'graphology';
+import dijkstraModule from 'graphology-shortest-path/dijkstra.js';
+import type { FlowFault, FlowSpec } from '../model/flow.js';
+import { parsePrefix } from '../model/ip.js';
+import { PrefixTable } from '../lookup/trie.js';
+import { switchOf, type Border, type Domain, type Link } from '../topology/model.js';
+import type { ControllerAdapter, NextHopResult, PathResult } from './adapter.js';
+
+const dijkstra = dijkstraModule as unknown as {
+  singleSource(graph: unknown, source: string, weight: string): Record<string, string[]>;
+};
+
+interface EdgeAttrs {
+  id: string;
+  cost: number;
+}
+
+export class SimController implements ControllerAdapter {
+  readonly domain: string;
+  private readonly graph = new MultiUndirectedGraph<Record<string, never>, EdgeAttrs>();
+  private readonly links = new Map<string, Link>();
+  private readonly borders = new Map<string, Border>(); // by port
+  private readonly bordersById = new Map<string, Border>();
+  private readonly borderByAddress = new Map<string, Border>();
+  private readonly portBw = new Map<string, number>();
+  private readonly localHosts = new PrefixTable<string>(); // address/prefix -> attach port
+  private readonly routes = new PrefixTable<string>(); // prefix -> egress port
+  private readonly pathCache = new Map<string, Record<string, string[]>>();
+  private readonly tag: string;
+
+  constructor(private readonly topology: Domain) {
+    this.domain = topology.id;
+    this.tag = createHash('sha1').update(JSON.stringify(topology)).digest('hex');
+    for (const s of topology.switches) this.graph.addNode(s);
+    for (const l of topology.links) {
+      this.links.set(l.id, l);
+      this.graph.addEdge(switchOf(l.ports[0]), switchOf(l.ports[1]), { id: l.id, cost: l.cost ?? 1 });
+      for (const p of l.ports) this.portBw.set(p, l.available);
+    }
+    for (const b of topology.borders) {
+      this.borders.set(b.port, b);
+      this.bordersById.set(b.id, b);
+      this.borderByAddress.set(b.address, b);
+      this.portBw.set(b.port, b.available);
+    }
+    for (const p of topology.prefixes) {
+      const parsed = parsePrefix(p.prefix);
+      if (parsed) this.localHosts.insert(parsed, p.attach);
+    }
+    for (const h of topology.hosts) {
+      const parsed = parsePrefix(h.address);
+      const attach = h.attach ?? this.localHosts.match(h.address)?.value;
+      if (parsed && attach) this.localHosts.insert(parsed, attach);
+    }
+    for (const r of topology.routes) {
+      const parsed = parsePrefix(r.prefix);
+      if (parsed) this.routes.insert(parsed, r.egress);
+    }
+  }
+
+  version(): string {
+    return this.tag;
+  }
+
+  ingressPort(ingress: string): string | undefined {
+    if (this.borders.has(ingress)) return ingress;
+    return this.borderByAddress.get(ingress)?.port;
+  }
+
+  async fetchBW(port: string): Promise<number | undefined> {
+    return this.portBw.get(port);
+  }
+
+  async elementProp(element: string, property: string): Promise<unknown> {
+    const link = this.links.get(element);
+    const border = this.bordersById.get(element);
+    if (!link && !border) return undefined;
+    switch (property) {
+      case 'availbw':
+        return this.fetchBW(link ? link.ports[0] : (border as Border).port);
+      case 'capacity':
+        return link ? link.capacity : border?.capacity;
+      case 'ports':
+        return link ? [...link.ports] : [border?.peer.port, border?.port];
+      case 'kind':
+        return link ? 'link' : 'border-link';
+      default:
+        return undefined;
+    }
+  }
+
+  async nextHop(flow: FlowSpec): Promise<NextHopResult> {
+    const start = this.start(flow);
+    if ('fault' in start) return { ok: false, fault: start.fault };
+    if (this.localHosts.match(flow.dst)) return { ok: true, kind: 'local' };
+    const egress = this.routes.match(flow.dst)?.value;
+    const border = egress === undefined ? undefined : this.borders.get(egress);
+    if (!border) return { ok: false, fault: this.fault('no-route', `${this.domain} has no route to ${flow.dst}`) };
+    if (border.port === start.port) {
+      // Sending a flow back out of the port it came in by is a routing loop.
+      return { ok: false, fault: this.fault('loop', `${this.domain} routes ${flow.dst} back out of its ingress ${border.port}`) };
+    }
+    return { ok: true, kind: 'remote', egress: border.port, domain: border.peer.domain, port: border.peer.port, address: border.peer.address };
+  }
+
+  async lookupPath(flow: FlowSpec): Promise<PathResult> {
+    const start = this.start(flow);
+    if ('fault' in start) return { ok: false, fault: start.fault };
+    const hop = await this.nextHop(flow);
+    if (!hop.ok) return hop;
+    const target = hop.kind === 'local' ? this.localHosts.match(flow.dst)?.value : hop.egress;
+    if (target === undefined) return { ok: false, fault: this.fault('no-route', `${this.domain} has no route to ${flow.dst}`) };
+    const nodes = this.paths(switchOf(start.port))[switchOf(target)];
+    if (!nodes) {
+      return { ok: false, fault: this.fault('no-route', `${this.domain}: no path from ${start.port} to ${target}`) };
+    }
+    const elements: string[] = [];
+    const border = this.borders.get(start.port);
+    if (border) elements.push(border.id); // the inter-domain link the flow entered by
+    for (let i = 1; i < nodes.length; i++) elements.push(this.cheapestEdge(nodes[i - 1] as string, nodes[i] as string));
+    return { ok: true, elements };
+  }
+
+  /** Where the flow is inside this domain: its ingress border port, or the port its source sits behind. */
+  private start(flow: FlowSpec): { port: string } | { fault: FlowFault } {
+    if (flow.ingress !== null) {
+      const port = this.ingressPort(flow.ingress);
+      if (port === undefined) {
+        return { fault: this.fault('unknown-ingress', `${flow.ingress} is not a border port or border address of ${this.domain}`) };
+      }
+      return { port };
+    }
+    const attach = this.localHosts.match(flow.src)?.value;
+    if (attach === undefined) {
+      return { fault: this.fault('unknown-source', `${flow.src} is not in ${this.domain} and the flow gives no ingress`) };
+    }
+    return { port: attach };
+  }
+
+  private paths(from: string): Record<string, string[]> {
+    let p = this.pathCache.get(from);
+    if (!p) {
+      p = dijkstra.singleSource(this.graph, from, 'cost');
+      this.pathCache.set(from, p);
+    }
+    return p;
+  }
+
+  private cheapestEdge(a: string, b: string): string {
+    let best: EdgeAttrs | undefined;
+    for (const e of this.graph.edges(a, b)) {
+      const attrs = this.graph.getEdgeAttributes(e);
+      if (!best || attrs.cost < best.cost || (attrs.cost === best.cost && attrs.id < best.id)) best = attrs;
+    }
+    return (best as EdgeAttrs).id;
+  }
+
+  private fault(code: FlowFault['code'], message: string): FlowFault {
+    return { code, message, domain: this.domain };
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Reverse service lookup (seed 002, "ServiceLookup :: IPv4 -> URI"): which agent serves the
+ * domain behind an address. The registry lists, per domain, its agent URI and the prefixes
+ * it answers for (host prefixes and the addresses of its ingress interfaces).
+ */
+import { AltoError } from '../model/errors.js';
+import { parsePrefix } from '../model/ip.js';
+import { PrefixTable } from './trie.js';
+
+export interface RegistryEntry {
+  domain: string;
+  uri: string;
+  prefixes: string[];
+}
+
+export interface Registry {
+  agents: RegistryEntry[];
+}
+
+export interface AgentRef {
+  domain: string;
+  uri: string;
+}
+
+/** The lookup every layer above uses: address in, agent out (or undefined). */
+export interface ServiceLookup {
+  lookup(address: string): AgentRef | undefined;
+  /** The agent of a domain by its id (the orchestrator reaches every domain on a path). */
+  agentFor(domain: string): AgentRef | undefined;
+}
+
+export class RegistryLookup implements ServiceLookup {
+  private readonly table = new PrefixTable<AgentRef>();
+  private readonly byDomain = new Map<string, AgentRef>();
+
+  constructor(registry: Registry) {
+    registry.agents.forEach((agent, i) => {
+      this.byDomain.set(agent.domain, { domain: agent.domain, uri: agent.uri });
+      agent.prefixes.forEach((text, j) => {
+        const prefix = parsePrefix(text);
+        if (!prefix) {
+          throw AltoError.value(`agents/${i}/prefixes/${j}`, text, `not an IPv4 or IPv6 prefix: ${text}`);
+        }
+        const old = this.table.insert(prefix, { domain: agent.domain, uri: agent.uri });
+        if (old && old.domain !== agent.domain) {
+          throw AltoError.value(
+            `agents/${i}/prefixes/${j}`,
+            text,
+            `prefix ${text} is registered for both ${old.domain} and ${agent.domain}`,
+          );
+        }
+      });
+    });
+  }
+
+  lookup(address: string): AgentRef | undefined {
+    return this.table.match(address)?.value;
+  }
+
+  agentFor(domain: string): AgentRef | undefined {
+    return this.byDomain.get(domain);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The one internal answer shape behind every route and every wire form: a path vector.
+ *
+ * For each flow, the ordered list of element names it crosses; for each element, its
+ * properties. The as-path lookup's elements are AS hops (domain, ingress port, egress port),
+ * the rsa lookup's are a domain's resources (links with available bandwidth), the
+ * flow-cost lookup's are both, in path order. Encoders number elements in the insertion
+ * order of `elements` (simple form) or prefix them with "ane:" (2017 ALTO forms).
+ */
+import type { FlowFault, FlowId } from './flow.js';
+
+export type ElementProps = Record<string, unknown>;
+
+/** RFC 7285 §10.3 VersionTag. */
+export interface VersionTag {
+  'resource-id': string;
+  tag: string;
+}
+
+export interface PathVectorAnswer {
+  /** Flow ids in request order. */
+  flows: FlowId[];
+  /** Path of each flow that was answered; a faulted flow has no entry. */
+  paths: Map<FlowId, string[]>;
+  /** Element name -> properties; insertion order is the simple form's index order. */
+  elements: Map<string, ElementProps>;
+  /** Faulted flows. */
+  faults: Map<FlowId, FlowFault>;
+  /** Versions of the domain state the answer was computed from (topology vtags). */
+  dependsOn: VersionTag[];
+}
+
+export function emptyAnswer(flows: FlowId[]): PathVectorAnswer {
+  return { flows, paths: new Map(), elements: new Map(), faults: new Map(), dependsOn: [] };
+}
+
+/** Add a version tag once (same resource-id and tag). */
+export function addDependency(answer: PathVectorAnswer, v: VersionTag): void {
+  if (!answer.dependsOn.some((d) => d['resource-id'] === v['resource-id'] && d.tag === v.tag)) {
+    answer.dependsOn.push(v);
+  }
+}
+
+/** Lowest `availbw` on a flow's path, or undefined when no element reports one. */
+export function bottleneck(answer: PathVectorAnswer, flow: FlowId): number | undefined {
+  const path = answer.paths.get(flow);
+  if (!path) return undefined;
+  let min: number | undefined;
+  for (const name of path) {
+    const bw = answer.elements.get(name)?.availbw;
+    if (typeof bw === 'number' && (min === undefined || bw < min)) min = bw;
+  }
+  return min;
+}

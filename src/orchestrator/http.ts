@@ -1,0 +1,18 @@
+/**
+ * The orchestrator's HTTP routes: the agents' two routes across all domains, plus
+ * /xdom-alto/flow-cost/lookup.
+ */
+import type express from 'express';
+import { createApp, type ServerOptions } from '../server/app.js';
+import type { Orchestrator } from './walk.js';
+
+export function createOrchestratorApp(orchestrator: Orchestrator, opts: Omit<ServerOptions, 'visitedHeader'>): express.Express {
+  return createApp(
+    [
+      { path: '/xdom-alto/as-path/lookup', kind: 'as-path', resourceId: 'as-path', handle: (flows) => orchestrator.asPath(flows) },
+      { path: '/xdom-alto/rsa/lookup', kind: 'rsa', resourceId: 'rsa', handle: (flows) => orchestrator.rsa(flows) },
+      { path: '/xdom-alto/flow-cost/lookup', kind: 'flow-cost', resourceId: 'flow-cost', handle: (flows) => orchestrator.flowCost(flows) },
+    ],
+    opts,
+  );
+}

@@ -1,0 +1,169 @@
+/**
+ * The HTTP face shared by agents and the orchestrator (express 5). The only module besides
+ * the CLI that knows express. Every flow route runs the same pipeline:
+ *
+ *   Content-Type (415) -> Accept (406) -> body, size-limited (413) -> JSON (E_SYNTAX)
+ *   -> OpenAPI schema (E_MISSING_FIELD / E_INVALID_FIELD_TYPE / E_INVALID_FIELD_VALUE)
+ *   -> flows (E_INVALID_FIELD_VALUE) -> the route's handler -> the negotiated form
+ *
+ * Every failure is one AltoError, rendered in one error handler as exactly one
+ * application/alto-error+json body (RFC 7285 §8.5). Unknown paths get 404, other methods
+ * 405 with Allow (RFC 9110 §15.5.6).
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { PathVectorAnswer } from '../model/answer.js';
+import { AltoError } from '../model/errors.js';
+import type { FlowSpec } from '../model/flow.js';
+import { encodeAnswer, type RouteKind } from '../wire/answer.js';
+import { encodeError } from '../wire/error.js';
+import { MEDIA, REQUEST_MEDIA, chooseAnswerForm } from '../wire/forms.js';
+import { DEFAULT_MAX_DEPTH, parseJson } from '../wire/json.js';
+import { parseMediaType } from '../wire/mediatype.js';
+import type { OpenApiDocument, OpenApiValidator } from '../wire/openapi.js';
+import { decodeFlows } from '../wire/request.js';
+
+export interface RequestContext {
+  /** Domains a recursive walk has crossed (agent-to-agent requests carry them). */
+  visited: string[];
+}
+
+export interface FlowRoute {
+  path: string;
+  kind: RouteKind;
+  resourceId: string;
+  handle(flows: FlowSpec[], ctx: RequestContext): Promise<PathVectorAnswer>;
+}
+
+export interface ServerOptions {
+  validator: OpenApiValidator;
+  /** The OpenAPI document served at <prefix>/openapi.json. */
+  openapi: OpenApiDocument;
+  /** Largest request body, bytes (413 beyond). */
+  bodyLimit?: number;
+  maxDepth?: number;
+  /** Check every answer against the OpenAPI document before sending it (500 if it fails). */
+  validateResponses?: boolean;
+  /** Name used in multipart Content-IDs. */
+  hostName?: string;
+  log?: (line: string) => void;
+  /** Header with the domains a walk crossed. */
+  visitedHeader?: string;
+}
+
+export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const limit = opts.bodyLimit ?? 8 * 1024 * 1024;
+  const log = opts.log ?? (() => {});
+
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      log(`${req.method} ${req.originalUrl} ${res.statusCode} ${ms.toFixed(1)}ms`);
+    });
+    next();
+  });
+
+  app.get('/xdom-alto/openapi.json', (_req, res) => {
+    res.json(opts.openapi);
+  });
+
+  for (const route of routes) {
+    const accepted = opts.validator.requestMediaTypes(route.path);
+    app.post(
+      route.path,
+      (req, response, next) => {
+        // Media types are checked before the body is read: a wrong request costs nothing.
+        const ct = req.headers['content-type'];
+        const mt = ct === undefined ? undefined : parseMediaType(ct);
+        if (!mt || !accepted.includes(mt.essence)) {
+          throw new AltoError('E_INVALID_FIELD_VALUE', `${route.path} takes ${accepted.join(' or ')}, not ${ct ?? 'a body without Content-Type'}`, {
+            status: 415,
+            field: 'Content-Type',
+            value: ct ?? '',
+          });
+        }
+        const charset = mt.params.charset?.toLowerCase();
+        if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+          throw new AltoError('E_INVALID_FIELD_VALUE', `request bodies are UTF-8, not ${charset}`, { status: 415, field: 'Content-Type', value: ct ?? '' });
+        }
+        const form = chooseAnswerForm(REQUEST_MEDIA[mt.essence] ?? 'simple', req.headers.accept);
+        if (!form) {
+          throw new AltoError(
+            'E_INVALID_FIELD_VALUE',
+            `cannot answer in any type Accept allows; ${route.path} answers ${MEDIA.json}, ${MEDIA.aggregation} or ${MEDIA.multipart}; type=${MEDIA.flowcost}`,
+            { status: 406, field: 'Accept', value: req.headers.accept ?? '' },
+          );
+        }
+        response.locals.form = form;
+        response.locals.requestForm = REQUEST_MEDIA[mt.essence];
+        next();
+      },
+      express.raw({ type: () => true, limit, inflate: true }),
+      async (req: Request, res: Response) => {
+        const body: unknown = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const value = parseJson(body as Buffer, opts.maxDepth ?? DEFAULT_MAX_DEPTH);
+        const mediaType = parseMediaType(req.headers['content-type'] ?? '')?.essence ?? '';
+        opts.validator.validateRequest(route.path, mediaType, value);
+        const flows = decodeFlows(res.locals.requestForm, value);
+        const visitedRaw = opts.visitedHeader ? req.headers[opts.visitedHeader] : undefined;
+        const visited = typeof visitedRaw === 'string' && visitedRaw !== '' ? visitedRaw.split(',').map((s) => s.trim()) : [];
+        const answer = await route.handle(flows, { visited });
+        const host = opts.hostName ?? (req.hostname || 'localhost');
+        const encoded = encodeAnswer(route.kind, res.locals.form, answer, { resourceId: route.resourceId, host });
+        if (opts.validateResponses) {
+          const container = encoded.values.length > 1 ? MEDIA.multipart : encoded.values[0]?.mediaType ?? '';
+          const problems = encoded.values.flatMap((v) =>
+            opts.validator.validateResponse(route.path, 200, container, v.value, encoded.values.length > 1 ? v.mediaType : undefined),
+          );
+          if (problems.length > 0) throw new Error(`answer does not match the OpenAPI document: ${problems.join('; ')}`);
+        }
+        res.status(200).setHeader('content-type', encoded.contentType);
+        res.end(encoded.body);
+      },
+    );
+    app.all(route.path, () => {
+      throw new AltoError('E_INVALID_FIELD_VALUE', `${route.path} takes POST`, { status: 405, field: 'method', headers: { Allow: 'POST' } });
+    });
+  }
+
+  app.use((req) => {
+    throw new AltoError('E_INVALID_FIELD_VALUE', `no resource at ${req.path}`, { status: 404, field: 'uri', value: req.path });
+  });
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const alto = toAltoError(err, limit);
+    if (!alto) {
+      log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      res.status(500).type('text/plain').send('internal error\n');
+      return;
+    }
+    res.status(alto.status).set(alto.headers).setHeader('content-type', MEDIA.error);
+    res.end(JSON.stringify(encodeError(alto)));
+  });
+  return app;
+}
+
+/** Errors from body-parser (raw-body) and our own, as AltoErrors; undefined for internal faults. */
+function toAltoError(err: unknown, limit: number): AltoError | undefined {
+  if (err instanceof AltoError) return err;
+  const e = err as { type?: string; status?: number; length?: number; message?: string };
+  switch (e?.type) {
+    case 'entity.too.large':
+      return new AltoError('E_INVALID_FIELD_VALUE', `request body is larger than the limit of ${limit} bytes`, {
+        status: 413,
+        field: 'Content-Length',
+        value: String(e.length ?? ''),
+      });
+    case 'encoding.unsupported':
+      return new AltoError('E_INVALID_FIELD_VALUE', e.message ?? 'unsupported Content-Encoding', { status: 415, field: 'Content-Encoding' });
+    case 'request.size.invalid':
+    case 'request.aborted':
+      return AltoError.syntax(e.message ?? 'request body ended early');
+    default:
+      if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return AltoError.syntax(e.message ?? 'bad request');
+      return undefined;
+  }
+}

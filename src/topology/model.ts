@@ -1,0 +1,73 @@
+/**
+ * A domain file, once validated: what one network domain (AS) holds and how it connects.
+ * The YAML file has exactly this shape (domains/domain.schema.json); see README "Domain files".
+ */
+export interface Domain {
+  /** Domain id, e.g. "as2": what answers call `domain-id`. */
+  id: string;
+  asn: number;
+  controller: ControllerConfig;
+  /** Address blocks this domain originates, and the port behind which each sits. */
+  prefixes: AttachedPrefix[];
+  hosts: Host[];
+  switches: string[];
+  /** Internal links between two ports of this domain. */
+  links: Link[];
+  /** Inter-domain links, seen from this side. */
+  borders: Border[];
+  /** Inter-domain routing: destination prefix -> egress border port (longest prefix wins). */
+  routes: Route[];
+}
+
+export interface ControllerConfig {
+  kind: string;
+  [option: string]: unknown;
+}
+
+export interface AttachedPrefix {
+  prefix: string;
+  /** Port (`<switch>:<n>`) behind which the prefix sits. */
+  attach: string;
+}
+
+export interface Host {
+  name?: string;
+  address: string;
+  /** Defaults to the port of the longest declared prefix that covers the address. */
+  attach?: string;
+}
+
+export interface Link {
+  id: string;
+  /** The two ports, `<switch>:<n>`. Links are symmetric in the simulated controller. */
+  ports: [string, string];
+  /** bit/s */
+  capacity: number;
+  /** Available bandwidth, bit/s (FetchBW of either port). */
+  available: number;
+  /** Routing weight (default 1): intra-domain paths minimise the sum. */
+  cost?: number;
+}
+
+export interface Border {
+  /** Element id of the inter-domain link, as this domain reports it for traffic entering here. */
+  id: string;
+  /** This domain's port on the link. */
+  port: string;
+  /** This domain's interface address on the link: the ingress address peers look up. */
+  address: string;
+  capacity: number;
+  available: number;
+  peer: { domain: string; port: string; address: string };
+}
+
+export interface Route {
+  prefix: string;
+  egress: string;
+}
+
+/** `<switch>:<n>` -> switch id (switch ids may themselves contain ':'). */
+export function switchOf(port: string): string {
+  const i = port.lastIndexOf(':');
+  return i < 0 ? port : port.slice(0, i);
+}

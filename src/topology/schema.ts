@@ -1,0 +1,126 @@
+/**
+ * JSON Schemas (draft 2020-12) of the domain file and the registry file. The copies in
+ * domains/*.schema.json are generated from these by `xdom schema --out domains`, and a test
+ * keeps them equal, so editors and `xdom validate` read the same rules.
+ */
+const id = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_:@-]{0,62}$' };
+const port = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9_:@-]*:[0-9]+$',
+  description: 'a port of a switch of this domain: <switch>:<number>',
+};
+const bps = { type: 'integer', minimum: 0, description: 'bit/s' };
+const ip = { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] };
+const prefix = { type: 'string', pattern: '^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$', description: 'CIDR prefix' };
+
+export const domainSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://xdom-alto.example/schema/domain.schema.json',
+  title: 'xdom-alto domain file',
+  description: 'One network domain (AS): its addresses, switches, links, borders and routes.',
+  type: 'object',
+  required: ['id', 'asn', 'controller', 'switches'],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    id: { ...id, description: 'domain id, e.g. as2' },
+    asn: { type: 'integer', minimum: 1, maximum: 4294967295 },
+    description: { type: 'string' },
+    controller: {
+      type: 'object',
+      required: ['kind'],
+      properties: { kind: { type: 'string', enum: ['sim'] } },
+    },
+    prefixes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['prefix', 'attach'],
+        additionalProperties: false,
+        properties: { prefix, attach: port },
+      },
+    },
+    hosts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['address'],
+        additionalProperties: false,
+        properties: { name: { type: 'string' }, address: ip, attach: port },
+      },
+    },
+    switches: { type: 'array', minItems: 1, items: id },
+    links: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'ports', 'capacity', 'available'],
+        additionalProperties: false,
+        properties: {
+          id,
+          ports: { type: 'array', items: port, minItems: 2, maxItems: 2 },
+          capacity: bps,
+          available: bps,
+          cost: { type: 'number', exclusiveMinimum: 0 },
+        },
+      },
+    },
+    borders: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'port', 'address', 'capacity', 'available', 'peer'],
+        additionalProperties: false,
+        properties: {
+          id,
+          port,
+          address: ip,
+          capacity: bps,
+          available: bps,
+          peer: {
+            type: 'object',
+            required: ['domain', 'port', 'address'],
+            additionalProperties: false,
+            properties: { domain: id, port, address: ip },
+          },
+        },
+      },
+    },
+    routes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['prefix', 'egress'],
+        additionalProperties: false,
+        properties: { prefix, egress: port },
+      },
+    },
+  },
+} as const;
+
+export const registrySchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://xdom-alto.example/schema/registry.schema.json',
+  title: 'xdom-alto agent registry',
+  description: 'Reverse service lookup: which agent URI serves which prefixes.',
+  type: 'object',
+  required: ['agents'],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    agents: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['domain', 'uri', 'prefixes'],
+        additionalProperties: false,
+        properties: {
+          domain: id,
+          uri: { type: 'string', pattern: '^https?://' },
+          prefixes: { type: 'array', minItems: 1, items: prefix },
+        },
+      },
+    },
+  },
+} as const;

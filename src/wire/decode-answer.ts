@@ -1,0 +1,120 @@
+/**
+ * Bytes back to a PathVectorAnswer: what agents (recursing), the orchestrator and
+ * `xdom query` do with an answer. The inverse of wire/answer.ts; defensive, because the
+ * body comes from another domain: anything malformed throws an AltoError (E_SYNTAX /
+ * E_INVALID_FIELD_*), which callers turn into per-flow `agent-error` faults.
+ */
+import { emptyAnswer, type ElementProps, type PathVectorAnswer, type VersionTag } from '../model/answer.js';
+import { AltoError } from '../model/errors.js';
+import { FAULT_CODES, type FlowFault } from '../model/flow.js';
+import type { RouteKind } from './answer.js';
+import { SIMPLE_KEYS } from './answer.js';
+import { MEDIA } from './forms.js';
+import { decodeError } from './error.js';
+import { parseJson } from './json.js';
+import { parseMediaType } from './mediatype.js';
+import { parseMultipartRelated } from './multipart.js';
+
+/**
+ * @param flowIds the ids the request used, in order: the simple form answers by index,
+ *   and every form must answer exactly these flows.
+ */
+export function decodeAnswer(route: RouteKind, contentType: string, body: Buffer, flowIds: string[]): PathVectorAnswer {
+  const mt = parseMediaType(contentType)?.essence;
+  if (mt === MEDIA.error) {
+    throw decodeError(parseJson(body, 64)) ?? AltoError.syntax('error body without meta.code');
+  }
+  if (mt === MEDIA.json) return decodeSimple(route, parseJson(body, 64), flowIds);
+  if (mt === MEDIA.aggregation) {
+    const v = object(parseJson(body, 64), 'body');
+    return decodeAlto(v, object(v['property-map'], 'property-map'), flowIds);
+  }
+  if (mt === MEDIA.multipart) {
+    const { parts } = parseMultipartRelated(contentType, body);
+    const root = parts.find((p) => p.contentType === MEDIA.flowcost);
+    const props = parts.find((p) => p.contentType === MEDIA.propmap);
+    if (!root || !props || parts.length !== 2) {
+      throw AltoError.syntax(`multipart answer needs one ${MEDIA.flowcost} part and one ${MEDIA.propmap} part`);
+    }
+    const pm = object(parseJson(props.text, 64), 'propmap part');
+    return decodeAlto(object(parseJson(root.text, 64), 'flowcost part'), object(pm['property-map'], 'property-map'), flowIds);
+  }
+  throw AltoError.value('Content-Type', contentType, `unexpected answer media type ${contentType}`);
+}
+
+function decodeSimple(route: RouteKind, value: unknown, flowIds: string[]): PathVectorAnswer {
+  const v = object(value, 'body');
+  const keys = SIMPLE_KEYS[route];
+  const paths = array(v[keys.paths], keys.paths);
+  const props = array(v[keys.props], keys.props);
+  const answer = emptyAnswer(flowIds);
+  props.forEach((p, i) => answer.elements.set(`e${i}`, object(p, `${keys.props}/${i}`)));
+  for (const e of array(v['flow-errors'] ?? [], 'flow-errors')) {
+    const err = object(e, 'flow-errors');
+    const id = flowIds[Number(err.flow)];
+    if (id !== undefined) answer.faults.set(id, fault(err));
+  }
+  flowIds.forEach((id, i) => {
+    if (answer.faults.has(id)) return;
+    const path = array(paths[i], `${keys.paths}/${i}`).map((n) => {
+      if (typeof n !== 'number' || !answer.elements.has(`e${n}`)) throw AltoError.value(`${keys.paths}/${i}`, n, 'index out of range');
+      return `e${n}`;
+    });
+    answer.paths.set(id, path);
+  });
+  return answer;
+}
+
+function decodeAlto(root: Record<string, unknown>, propertyMap: Record<string, unknown>, flowIds: string[]): PathVectorAnswer {
+  const answer = emptyAnswer(flowIds);
+  const meta = object(root.meta ?? {}, 'meta');
+  for (const d of array(meta['dependent-vtags'] ?? [], 'meta/dependent-vtags')) {
+    const t = object(d, 'meta/dependent-vtags');
+    if (typeof t['resource-id'] === 'string' && typeof t.tag === 'string') answer.dependsOn.push(t as unknown as VersionTag);
+  }
+  for (const [key, props] of Object.entries(propertyMap)) {
+    answer.elements.set(stripAne(key), object(props, `property-map/${key}`) as ElementProps);
+  }
+  const errors = object(root['flow-cost-errors'] ?? {}, 'flow-cost-errors');
+  const fcm = object(root['flow-cost-map'], 'flow-cost-map');
+  for (const id of flowIds) {
+    if (errors[id] !== undefined) {
+      answer.faults.set(id, fault(object(errors[id], `flow-cost-errors/${id}`)));
+      continue;
+    }
+    const path = fcm[id];
+    if (path === undefined) throw AltoError.missing(`flow-cost-map/${id}`, `the answer says nothing of flow ${id}`);
+    answer.paths.set(
+      id,
+      array(path, `flow-cost-map/${id}`).map((n) => {
+        const name = typeof n === 'string' ? stripAne(n) : undefined;
+        if (name === undefined || !answer.elements.has(name)) {
+          throw AltoError.value(`flow-cost-map/${id}`, n, `element ${String(n)} has no entry in the property map`);
+        }
+        return name;
+      }),
+    );
+  }
+  return answer;
+}
+
+function stripAne(name: string): string {
+  return name.startsWith('ane:') ? name.slice(4) : name;
+}
+
+function fault(v: Record<string, unknown>): FlowFault {
+  const code = FAULT_CODES.includes(v.code as FlowFault['code']) ? (v.code as FlowFault['code']) : 'agent-error';
+  const f: FlowFault = { code, message: typeof v.message === 'string' ? v.message : String(v.code) };
+  if (typeof v['domain-id'] === 'string') f.domain = v['domain-id'];
+  return f;
+}
+
+function object(v: unknown, field: string): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw AltoError.type(field, `${field} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+function array(v: unknown, field: string): unknown[] {
+  if (!Array.isArray(v)) throw AltoError.type(field, `${field} must be an array`);
+  return v;
+}
