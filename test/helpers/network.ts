@@ -30,8 +30,8 @@ export interface Reply {
   json: () => any;
 }
 
-export async function post(url: string, body: string | Buffer, headers: Record<string, string>): Promise<Reply> {
-  const r = await fetch(url, { method: 'POST', headers, body });
+export async function post(url: string, body: string | Uint8Array, headers: Record<string, string>): Promise<Reply> {
+  const r = await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : new Uint8Array(body) });
   const text = await r.text();
   return { status: r.status, contentType: r.headers.get('content-type') ?? '', headers: r.headers, text, json: () => JSON.parse(text) };
 }
