@@ -117,7 +117,7 @@ export class DomainService {
   }
 
   private async resourceProps(element: string): Promise<ElementProps> {
-    const props: ElementProps = {};
+    const props: ElementProps = { 'domain-id': this.domain };
     const bw = await this.adapter.elementProp(element, 'availbw');
     props.availbw = typeof bw === 'number' ? bw : 0;
     const ports = await this.adapter.elementProp(element, 'ports');

@@ -1,0 +1,92 @@
+/**
+ * `xdom`: the command line. The only module that reads argv, env and files, or exits.
+ *
+ *   xdom demo           the example network: 3 agents and the orchestrator on loopback
+ *   xdom agent          one domain's agent
+ *   xdom orchestrator   the orchestrator over a registry
+ *   xdom query          ask a flow route; a readable table, or the raw body with --raw
+ *   xdom validate       check domain and registry files, with file:line:column errors
+ *   xdom schema         write the JSON Schemas of the files (domains/*.schema.json)
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runAgent, runDemo, runOrchestrator } from './serve.js';
+import { runQuery } from './query.js';
+import { runSchema, runValidate } from './validate.js';
+
+const port = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is 0-65535');
+  return n;
+};
+const bytes = (v: string): number => {
+  const m = /^([0-9]+)\s*(k|m|g)?i?b?$/i.exec(v.trim());
+  if (!m) throw new InvalidArgumentError('a size, e.g. 1048576, 512k, 8m');
+  const mult = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').toLowerCase() as 'k' | 'm' | 'g'] ?? 1;
+  return Number(m[1]) * mult;
+};
+
+const program = new Command('xdom')
+  .description('xdom-alto: cross-domain ALTO path vectors, per-AS agents and an orchestrator')
+  .showHelpAfterError();
+
+program
+  .command('demo')
+  .description("serve seed 002's example network: agents as1, as2, as3 and the orchestrator")
+  .option('--host <addr>', 'address to bind', process.env.XDOM_HOST ?? '127.0.0.1')
+  .option('--port <n>', 'orchestrator port', port, 8080)
+  .option('--agent-ports <list>', 'agent ports, comma-separated, in domain order', '8081,8082,8083')
+  .option('--domains <dir>', 'directory of domain files and a registry (default: domains/example)')
+  .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
+  .option('-q, --quiet', 'no request log')
+  .action(runDemo);
+
+program
+  .command('agent')
+  .description("serve one domain's agent")
+  .requiredOption('--domain <file>', 'the domain file')
+  .requiredOption('--registry <file>', 'the registry: where the next domains’ agents are')
+  .option('--host <addr>', 'address to bind', '127.0.0.1')
+  .option('--port <n>', 'port', port, 8081)
+  .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
+  .option('--timeout <ms>', 'how long to wait for the next agent', (v) => Number(v), 10_000)
+  .option('-q, --quiet', 'no request log')
+  .action(runAgent);
+
+program
+  .command('orchestrator')
+  .description('serve the orchestrator')
+  .requiredOption('--registry <file>', 'the registry: which agent serves which addresses')
+  .option('--host <addr>', 'address to bind', '127.0.0.1')
+  .option('--port <n>', 'port', port, 8080)
+  .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
+  .option('--timeout <ms>', 'how long to wait for an agent', (v) => Number(v), 10_000)
+  .option('-q, --quiet', 'no request log')
+  .action(runOrchestrator);
+
+program
+  .command('query')
+  .description('ask an agent or the orchestrator about flows (default: the demo orchestrator, the seed’s two flows)')
+  .argument('[url]', 'base URL of an agent or the orchestrator', 'http://127.0.0.1:8080/xdom-alto')
+  .option('-f, --flow <src,dst[,ingress]>', 'a flow (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .addOption(new Option('-r, --route <route>', 'which lookup').choices(['flow-cost', 'as-path', 'rsa']).default('flow-cost'))
+  .addOption(new Option('--form <form>', 'answer form to ask for').choices(['simple', 'aggregation', 'multipart']).default('aggregation'))
+  .addOption(new Option('--request <form>', 'request form to send').choices(['simple', 'alto']).default('alto'))
+  .option('--raw', 'print the raw answer (headers and body) instead of a table')
+  .action(runQuery);
+
+program
+  .command('validate')
+  .description('check domain and registry files (directories: every *.yaml in them)')
+  .argument('<files...>', 'domain files, registry files, or directories')
+  .action(runValidate);
+
+program
+  .command('schema')
+  .description('write domain.schema.json and registry.schema.json')
+  .option('--out <dir>', 'directory', 'domains')
+  .action(runSchema);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  console.error(`xdom: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});
