@@ -25,7 +25,7 @@ describe('orchestrator flow-cost lookup', () => {
     url = `${net.orchestrator?.url}/flow-cost/lookup`;
   });
   after(async () => {
-    await net.close();
+    await net?.close();
   });
 
   it('simple form: whole paths, hops then resources, and the right bottlenecks', async () => {

@@ -25,7 +25,7 @@ describe('seed 002 golden examples', () => {
     net = await startExample();
   });
   after(async () => {
-    await net.close();
+    await net?.close();
   });
 
   describe('as-path lookup at as1 (recursive)', () => {
