@@ -4,7 +4,7 @@
  */
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type { Registry } from '../lookup/registry.js';
 import type { Domain } from './model.js';
 import { domainSchema, registrySchema } from './schema.js';
@@ -89,7 +89,7 @@ function fromAjv(doc: Document, lines: LineCounter, file: string, e: ErrorObject
     message = `missing required field '${String(e.params.missingProperty)}'`;
   } else if (e.keyword === 'additionalProperties') {
     const extra = String(e.params.additionalProperty);
-    return locate(doc, lines, file, [...path, extra], `unknown field '${extra}'`);
+    return locateKey(doc, lines, file, path, extra, `unknown field '${extra}'`);
   } else if (e.keyword === 'enum') {
     message = `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`;
   } else if (e.keyword === 'anyOf' || e.keyword === 'format') {
@@ -109,6 +109,20 @@ function locate(doc: Document, lines: LineCounter, file: string, path: string[],
     }
   }
   return { file, line: 1, column: 1, field: path.join('/'), message };
+}
+
+/** Point at a key itself (an unknown field), not at its value. */
+function locateKey(doc: Document, lines: LineCounter, file: string, path: string[], key: string, message: string): Diagnostic {
+  const keys = path.map((k) => (/^[0-9]+$/.test(k) ? Number(k) : k));
+  const parent = path.length === 0 ? doc.contents : doc.getIn(keys, true);
+  if (isMap(parent)) {
+    const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    if (pair && isNode(pair.key) && pair.key.range) {
+      const pos = lines.linePos(pair.key.range[0]);
+      return { file, line: pos.line, column: pos.col, field: [...path, key].join('/'), message };
+    }
+  }
+  return locate(doc, lines, file, [...path, key], message);
 }
 
 function unescapePointer(s: string): string {
