@@ -1,0 +1,132 @@
+/**
+ * `npm run bench`: measurements that drive choices, alternatives side by side in one run,
+ * reported as ratios. Loopback only; every server it starts, it stops.
+ *
+ *   clients   the agent-to-agent HTTP client: undici request (HttpPeerClient's choice)
+ *             vs axios (keep-alive agent) vs fetch, the same rsa request to as2
+ *   forms     orchestrator flow-cost latency for the seed's two flows, per answer form
+ *
+ * Writes bench/results/latest.json. `--quick` runs fewer iterations.
+ */
+import { writeFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import axios from 'axios';
+import { Agent, request } from 'undici';
+import { ROOT } from '../src/cli/load.js';
+import { queryFlows } from '../src/client/query.js';
+import type { FlowSpec } from '../src/model/flow.js';
+import type { AnswerForm } from '../src/wire/forms.js';
+import { startExample, SEED_ALTO_RSA } from '../test/helpers/network.js';
+
+const quick = process.argv.includes('--quick');
+const N = quick ? 500 : 3000;
+const INFLIGHT = 16;
+
+interface Row {
+  scenario: string;
+  variant: string;
+  requests: number;
+  median_ms: number;
+  p95_ms: number;
+  per_s: number;
+  rss_mb: number;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
+async function measure(scenario: string, variant: string, n: number, inflight: number, once: () => Promise<void>): Promise<Row> {
+  for (let i = 0; i < Math.min(100, n); i++) await once(); // warm up (JIT, connections)
+  const times: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: inflight }, async () => {
+      while (next++ < n) {
+        const s = performance.now();
+        await once();
+        times.push(performance.now() - s);
+      }
+    }),
+  );
+  const total = performance.now() - t0;
+  times.sort((a, b) => a - b);
+  const row = {
+    scenario,
+    variant,
+    requests: n,
+    median_ms: +quantile(times, 0.5).toFixed(3),
+    p95_ms: +quantile(times, 0.95).toFixed(3),
+    per_s: Math.round((n / total) * 1000),
+    rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+  };
+  process.stderr.write(`  ${scenario} ${variant}: ${row.per_s}/s, median ${row.median_ms} ms\n`);
+  return row;
+}
+
+const net = await startExample({ validateResponses: false });
+const rows: Row[] = [];
+try {
+  const as2 = net.agents.find((a) => a.domain === 'as2')?.url as string;
+  const url = `${as2}/rsa/lookup`;
+  const headers = { 'content-type': 'application/alto-flowcostparams+json', accept: 'application/alto-aggregation+json' };
+  process.stderr.write(`clients: ${N} rsa lookups at as2, ${INFLIGHT} in flight\n`);
+
+  const undiciAgent = new Agent({ connections: INFLIGHT, keepAliveTimeout: 30_000 });
+  rows.push(
+    await measure('client', 'undici.request', N, INFLIGHT, async () => {
+      const r = await request(url, { method: 'POST', headers, body: SEED_ALTO_RSA, dispatcher: undiciAgent });
+      await r.body.arrayBuffer();
+      if (r.statusCode !== 200) throw new Error(`status ${r.statusCode}`);
+    }),
+  );
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: INFLIGHT });
+  rows.push(
+    await measure('client', 'axios', N, INFLIGHT, async () => {
+      const r = await axios.post(url, SEED_ALTO_RSA, { headers, httpAgent, responseType: 'arraybuffer', transformResponse: (x) => x });
+      if (r.status !== 200) throw new Error(`status ${r.status}`);
+    }),
+  );
+  rows.push(
+    await measure('client', 'fetch', N, INFLIGHT, async () => {
+      const r = await fetch(url, { method: 'POST', headers, body: SEED_ALTO_RSA });
+      await r.arrayBuffer();
+      if (r.status !== 200) throw new Error(`status ${r.status}`);
+    }),
+  );
+  await undiciAgent.close();
+  httpAgent.destroy();
+
+  const flows: FlowSpec[] = [
+    { id: 'flow1', src: '10.0.1.100', dst: '10.0.2.100', ingress: null },
+    { id: 'flow2', src: '10.0.1.101', dst: '10.0.3.100', ingress: null },
+  ];
+  const M = quick ? 200 : 1000;
+  process.stderr.write(`forms: ${M} flow-cost lookups at the orchestrator (3 as-path + 3 rsa agent requests each), sequential\n`);
+  for (const form of ['simple', 'aggregation', 'multipart'] as AnswerForm[]) {
+    rows.push(
+      await measure('flow-cost', form, M, 1, async () => {
+        const r = await queryFlows(net.orchestrator?.url as string, flows, { route: 'flow-cost', requestForm: 'alto', answerForm: form });
+        if (r.status !== 200) throw new Error(`status ${r.status}`);
+      }),
+    );
+  }
+} finally {
+  await net.close();
+}
+
+const base = (scenario: string) => rows.find((r) => r.scenario === scenario);
+console.log(`\nxdom-alto bench (${quick ? 'quick' : 'full'}): node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB`);
+console.log('scenario   variant          requests  median_ms  p95_ms    req/s   vs first');
+for (const r of rows) {
+  const ratio = (r.per_s / (base(r.scenario)?.per_s ?? r.per_s)).toFixed(2);
+  console.log(
+    `${r.scenario.padEnd(10)} ${r.variant.padEnd(16)} ${String(r.requests).padStart(8)} ${r.median_ms.toFixed(2).padStart(10)} ${r.p95_ms.toFixed(2).padStart(7)} ${String(r.per_s).padStart(8)}   ${ratio}x`,
+  );
+}
+const out = join(ROOT, 'bench', 'results', 'latest.json');
+writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, rows }, null, 2)}\n`);
+console.log(`\nwrote ${out}`);
