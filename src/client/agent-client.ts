@@ -11,9 +11,10 @@ import { Agent, request } from 'undici';
 import type { PathVectorAnswer } from '../model/answer.js';
 import { AltoError } from '../model/errors.js';
 import type { FlowFault, FlowSpec } from '../model/flow.js';
-import { COST_TYPE, type RouteKind } from '../wire/answer.js';
+import type { RouteKind } from '../wire/answer.js';
 import { decodeAnswer } from '../wire/decode-answer.js';
-import { MEDIA, acceptFor } from '../wire/forms.js';
+import { acceptFor } from '../wire/forms.js';
+import { encodeFlowRequest } from '../wire/request.js';
 
 /** Header carrying the domains a recursive walk has crossed, to stop loops. */
 export const VISITED_HEADER = 'xdom-visited';
@@ -47,15 +48,7 @@ export class HttpPeerClient implements PeerClient {
 
   async lookup(route: Exclude<RouteKind, 'flow-cost'>, baseUri: string, flows: FlowSpec[], visited: string[]): Promise<LookupResult> {
     const url = `${baseUri.replace(/\/+$/, '')}/${route}/lookup`;
-    const body = JSON.stringify({
-      'cost-type': COST_TYPE,
-      flows: Object.fromEntries(
-        flows.map((f) => {
-          const fam = f.src.includes(':') ? 'ipv6' : 'ipv4';
-          return [f.id, { [`${fam}:source`]: f.src, [`${fam}:destination`]: f.dst, 'as:ingress': f.ingress }];
-        }),
-      ),
-    });
+    const req = encodeFlowRequest('alto', flows);
     let status: number;
     let contentType: string;
     let bytes: Buffer;
@@ -64,11 +57,11 @@ export class HttpPeerClient implements PeerClient {
         method: 'POST',
         dispatcher: this.dispatcher,
         headers: {
-          'content-type': MEDIA.flowcostparams,
+          'content-type': req.contentType,
           accept: acceptFor('aggregation'),
           [VISITED_HEADER]: visited.join(','),
         },
-        body,
+        body: req.body,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       status = res.statusCode;

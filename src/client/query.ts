@@ -5,9 +5,10 @@
 import { request } from 'undici';
 import type { PathVectorAnswer } from '../model/answer.js';
 import type { FlowSpec } from '../model/flow.js';
-import { COST_TYPE, type RouteKind } from '../wire/answer.js';
+import type { RouteKind } from '../wire/answer.js';
 import { decodeAnswer } from '../wire/decode-answer.js';
-import { MEDIA, acceptFor, type AnswerForm, type RequestForm } from '../wire/forms.js';
+import { acceptFor, type AnswerForm, type RequestForm } from '../wire/forms.js';
+import { encodeFlowRequest } from '../wire/request.js';
 
 export interface QueryOptions {
   route: RouteKind;
@@ -22,19 +23,6 @@ export interface QueryResult {
   body: Buffer;
   /** Decoded answer (when status is 200). */
   answer?: PathVectorAnswer;
-}
-
-export function encodeFlowRequest(form: RequestForm, flows: FlowSpec[]): { contentType: string; body: string } {
-  if (form === 'simple') {
-    return { contentType: MEDIA.json, body: JSON.stringify({ flows: flows.map((f) => ({ src: f.src, dst: f.dst, ingress: f.ingress })) }) };
-  }
-  const filters = Object.fromEntries(
-    flows.map((f) => {
-      const fam = f.src.includes(':') ? 'ipv6' : 'ipv4';
-      return [f.id, { [`${fam}:source`]: f.src, [`${fam}:destination`]: f.dst, 'as:ingress': f.ingress }];
-    }),
-  );
-  return { contentType: MEDIA.flowcostparams, body: JSON.stringify({ 'cost-type': COST_TYPE, flows: filters }) };
 }
 
 /** POST the flows to `<baseUrl>/<route>/lookup`. */

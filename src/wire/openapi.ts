@@ -146,6 +146,12 @@ function fromAjv(e: ErrorObject, body: unknown): AltoError {
   const value = valueAt(body, segs);
   const last = segs[segs.length - 1];
   const inArray = last !== undefined && /^[0-9]+$/.test(last) && Array.isArray(valueAt(body, segs.slice(0, -1)));
+  // A bad member name (propertyNames) is reported by the keyword that failed on the name,
+  // with the name in params.propertyName: the value in error is the name, not the object.
+  const badName = (e.params as { propertyName?: string }).propertyName ?? (e as { propertyName?: string }).propertyName;
+  if (badName !== undefined) {
+    return AltoError.value(field, badName, `'${badName}' is not a valid name in ${field}`);
+  }
   switch (e.keyword) {
     case 'required': {
       const missing = String(e.params.missingProperty);
@@ -157,10 +163,6 @@ function fromAjv(e: ErrorObject, body: unknown): AltoError {
         return AltoError.value(segs.slice(0, -1).join('/'), value, `${field} must be ${String(e.params.type)}`);
       }
       return AltoError.type(field, `${field || 'the body'} must be ${describeType(e.params.type)}`);
-    case 'propertyNames': {
-      const name = String(e.params.propertyName);
-      return AltoError.value(field, name, `'${name}' is not a valid name in ${field}`);
-    }
     case 'const':
       return AltoError.value(field, value, `${field} must be "${String(e.params.allowedValue)}"`);
     case 'minItems':

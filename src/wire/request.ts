@@ -13,7 +13,8 @@
  */
 import { AltoError } from '../model/errors.js';
 import type { FlowSpec } from '../model/flow.js';
-import type { RequestForm } from './forms.js';
+import { COST_TYPE } from './answer.js';
+import { MEDIA, type RequestForm } from './forms.js';
 
 interface SimpleBody {
   flows: { src: string; dst: string; ingress?: string | null }[];
@@ -69,4 +70,18 @@ function decodeAlto(body: AltoBody): FlowSpec[] {
 
 function familyOf(address: string): 4 | 6 {
   return address.includes(':') ? 6 : 4;
+}
+
+/** The inverse of decodeFlows: a request body in either form (clients, agents recursing). */
+export function encodeFlowRequest(form: RequestForm, flows: FlowSpec[]): { contentType: string; body: string } {
+  if (form === 'simple') {
+    return { contentType: MEDIA.json, body: JSON.stringify({ flows: flows.map((f) => ({ src: f.src, dst: f.dst, ingress: f.ingress })) }) };
+  }
+  const filters = Object.fromEntries(
+    flows.map((f) => {
+      const fam = familyOf(f.src) === 6 ? 'ipv6' : 'ipv4';
+      return [f.id, { [`${fam}:source`]: f.src, [`${fam}:destination`]: f.dst, 'as:ingress': f.ingress }];
+    }),
+  );
+  return { contentType: MEDIA.flowcostparams, body: JSON.stringify({ 'cost-type': COST_TYPE, flows: filters }) };
 }
