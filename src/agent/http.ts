@@ -3,16 +3,15 @@
  * DomainService.
  */
 import type express from 'express';
-import { VISITED_HEADER } from '../client/agent-client.js';
 import { createApp, type ServerOptions } from '../server/app.js';
 import type { DomainService } from './service.js';
 
-export function createAgentApp(service: DomainService, opts: Omit<ServerOptions, 'visitedHeader'>): express.Express {
+export function createAgentApp(service: DomainService, opts: ServerOptions): express.Express {
   return createApp(
     [
-      { path: '/xdom-alto/as-path/lookup', kind: 'as-path', resourceId: 'as-path', handle: (flows, ctx) => service.asPath(flows, ctx.visited) },
+      { path: '/xdom-alto/as-path/lookup', kind: 'as-path', resourceId: 'as-path', handle: (flows, ctx) => service.asPath(flows, ctx.visited, ctx.budgetMs) },
       { path: '/xdom-alto/rsa/lookup', kind: 'rsa', resourceId: 'rsa', handle: (flows) => service.rsa(flows) },
     ],
-    { ...opts, visitedHeader: VISITED_HEADER },
+    opts,
   );
 }

@@ -37,7 +37,7 @@ export class DomainService {
     return { 'resource-id': `${this.domain}-topology`, tag: this.adapter.version() };
   }
 
-  async asPath(flows: FlowSpec[], visited: string[] = []): Promise<PathVectorAnswer> {
+  async asPath(flows: FlowSpec[], visited: string[] = [], budgetMs?: number): Promise<PathVectorAnswer> {
     const ids = flows.map((f) => f.id);
     const faults = new Map<FlowId, FlowFault>();
     const paths = new Map<FlowId, PathElement[]>();
@@ -71,7 +71,7 @@ export class DomainService {
     );
     await Promise.all(
       [...groups].map(async ([uri, group]) => {
-        const r = await this.peers.lookup('as-path', uri, group.flows, chain);
+        const r = await this.peers.lookup('as-path', uri, group.flows, budgetMs === undefined ? { visited: chain } : { visited: chain, budgetMs });
         for (const f of group.flows) {
           if (!r.ok) {
             faults.set(f.id, { ...r.fault, domain: r.fault.domain ?? group.domain });

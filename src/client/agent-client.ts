@@ -14,15 +14,20 @@ import type { FlowFault, FlowSpec } from '../model/flow.js';
 import type { RouteKind } from '../wire/answer.js';
 import { decodeAnswer } from '../wire/decode-answer.js';
 import { acceptFor } from '../wire/forms.js';
+import { BUDGET_HEADER, BUDGET_SHARE, VISITED_HEADER } from '../wire/headers.js';
 import { encodeFlowRequest } from '../wire/request.js';
-
-/** Header carrying the domains a recursive walk has crossed, to stop loops. */
-export const VISITED_HEADER = 'xdom-visited';
 
 export type LookupResult = { ok: true; answer: PathVectorAnswer } | { ok: false; fault: FlowFault };
 
+export interface LookupOptions {
+  /** Domains the walk has crossed so far. */
+  visited: string[];
+  /** How long the caller's own caller will wait, ms; the lookup waits no longer than that. */
+  budgetMs?: number;
+}
+
 export interface PeerClient {
-  lookup(route: Exclude<RouteKind, 'flow-cost'>, baseUri: string, flows: FlowSpec[], visited: string[]): Promise<LookupResult>;
+  lookup(route: Exclude<RouteKind, 'flow-cost'>, baseUri: string, flows: FlowSpec[], opts: LookupOptions): Promise<LookupResult>;
   close(): Promise<void>;
 }
 
@@ -46,7 +51,8 @@ export class HttpPeerClient implements PeerClient {
     this.dispatcher = new Agent({ connections: opts.connections ?? 16, keepAliveTimeout: 30_000, pipelining: 1 });
   }
 
-  async lookup(route: Exclude<RouteKind, 'flow-cost'>, baseUri: string, flows: FlowSpec[], visited: string[]): Promise<LookupResult> {
+  async lookup(route: Exclude<RouteKind, 'flow-cost'>, baseUri: string, flows: FlowSpec[], opts: LookupOptions): Promise<LookupResult> {
+    const timeoutMs = Math.min(this.timeoutMs, opts.budgetMs ?? Infinity);
     const url = `${baseUri.replace(/\/+$/, '')}/${route}/lookup`;
     const req = encodeFlowRequest('alto', flows);
     let status: number;
@@ -59,16 +65,17 @@ export class HttpPeerClient implements PeerClient {
         headers: {
           'content-type': req.contentType,
           accept: acceptFor('aggregation'),
-          [VISITED_HEADER]: visited.join(','),
+          [VISITED_HEADER]: opts.visited.join(','),
+          [BUDGET_HEADER]: String(Math.max(1, Math.floor(timeoutMs * BUDGET_SHARE))),
         },
         body: req.body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       status = res.statusCode;
       contentType = String(res.headers['content-type'] ?? '');
       bytes = await readCapped(res.body, this.maxBytes);
     } catch (e) {
-      return { ok: false, fault: { code: 'agent-unreachable', message: `${url}: ${describe(e)}` } };
+      return { ok: false, fault: { code: 'agent-unreachable', message: `${url}: ${describe(e, timeoutMs)}` } };
     }
     try {
       const answer = decodeAnswer(route, contentType, bytes, flows.map((f) => f.id));
@@ -96,10 +103,10 @@ async function readCapped(body: AsyncIterable<Buffer>, max: number): Promise<Buf
   return Buffer.concat(chunks);
 }
 
-function describe(e: unknown): string {
+function describe(e: unknown, timeoutMs?: number): string {
   if (e instanceof Error) {
     const code = (e as { code?: string }).code;
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'no answer before the timeout';
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs ?? '?'} ms`;
     return code ? `${code} ${e.message}` : e.message;
   }
   return String(e);

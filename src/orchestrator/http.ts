@@ -6,7 +6,7 @@ import type express from 'express';
 import { createApp, type ServerOptions } from '../server/app.js';
 import type { Orchestrator } from './walk.js';
 
-export function createOrchestratorApp(orchestrator: Orchestrator, opts: Omit<ServerOptions, 'visitedHeader'>): express.Express {
+export function createOrchestratorApp(orchestrator: Orchestrator, opts: ServerOptions): express.Express {
   return createApp(
     [
       { path: '/xdom-alto/as-path/lookup', kind: 'as-path', resourceId: 'as-path', handle: (flows) => orchestrator.asPath(flows) },

@@ -56,20 +56,22 @@ export class Orchestrator {
   /** The AS path of every flow, from its source domain. */
   private async walk(flows: FlowSpec[]): Promise<Walked> {
     const w: Walked = { hops: new Map(), faults: new Map(), deps: [] };
-    const groups = new Map<string, FlowSpec[]>();
+    const groups = new Map<string, { domain: string; flows: FlowSpec[] }>();
     for (const f of flows) {
       const agent = this.lookup.lookup(f.src);
       if (!agent) {
         w.faults.set(f.id, { code: 'unknown-source', message: `no domain is registered for source ${f.src}` });
         continue;
       }
-      groups.set(agent.uri, [...(groups.get(agent.uri) ?? []), f]);
+      const g = groups.get(agent.uri) ?? { domain: agent.domain, flows: [] };
+      g.flows.push(f);
+      groups.set(agent.uri, g);
     }
     await Promise.all(
-      [...groups].map(async ([uri, group]) => {
-        const r = await this.peers.lookup('as-path', uri, group, []);
+      [...groups].map(async ([uri, { domain, flows: group }]) => {
+        const r = await this.peers.lookup('as-path', uri, group, { visited: [] });
         if (!r.ok) {
-          for (const f of group) w.faults.set(f.id, r.fault);
+          for (const f of group) w.faults.set(f.id, { ...r.fault, domain: r.fault.domain ?? domain });
           return;
         }
         w.deps.push(...r.answer.dependsOn);
@@ -103,7 +105,7 @@ export class Orchestrator {
       [...byDomain].map(async ([domain, d]) => {
         const agent = this.lookup.agentFor(domain);
         const r = agent
-          ? await this.peers.lookup('rsa', agent.uri, d.flows, [])
+          ? await this.peers.lookup('rsa', agent.uri, d.flows, { visited: [] })
           : ({ ok: false, fault: { code: 'no-agent', message: `no agent is registered for domain ${domain}` } } as const);
         if (r.ok) w.deps.push(...r.answer.dependsOn);
         for (const f of d.flows) {

@@ -17,6 +17,7 @@ import type { FlowSpec } from '../model/flow.js';
 import { encodeAnswer, type RouteKind } from '../wire/answer.js';
 import { encodeError } from '../wire/error.js';
 import { MEDIA, REQUEST_MEDIA, chooseAnswerForm } from '../wire/forms.js';
+import { BUDGET_HEADER, VISITED_HEADER, parseBudget, parseVisited } from '../wire/headers.js';
 import { DEFAULT_MAX_DEPTH, parseJson } from '../wire/json.js';
 import { parseMediaType } from '../wire/mediatype.js';
 import type { OpenApiDocument, OpenApiValidator } from '../wire/openapi.js';
@@ -25,6 +26,8 @@ import { decodeFlows } from '../wire/request.js';
 export interface RequestContext {
   /** Domains a recursive walk has crossed (agent-to-agent requests carry them). */
   visited: string[];
+  /** How long the caller waits for this answer, ms, when it said so. */
+  budgetMs?: number;
 }
 
 export interface FlowRoute {
@@ -46,8 +49,6 @@ export interface ServerOptions {
   /** Name used in multipart Content-IDs. */
   hostName?: string;
   log?: (line: string) => void;
-  /** Header with the domains a walk crossed. */
-  visitedHeader?: string;
 }
 
 export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Express {
@@ -108,9 +109,10 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
         const mediaType = parseMediaType(req.headers['content-type'] ?? '')?.essence ?? '';
         opts.validator.validateRequest(route.path, mediaType, value);
         const flows = decodeFlows(res.locals.requestForm, value);
-        const visitedRaw = opts.visitedHeader ? req.headers[opts.visitedHeader] : undefined;
-        const visited = typeof visitedRaw === 'string' && visitedRaw !== '' ? visitedRaw.split(',').map((s) => s.trim()) : [];
-        const answer = await route.handle(flows, { visited });
+        const ctx: RequestContext = { visited: parseVisited(req.headers[VISITED_HEADER]) };
+        const budgetMs = parseBudget(req.headers[BUDGET_HEADER]);
+        if (budgetMs !== undefined) ctx.budgetMs = budgetMs;
+        const answer = await route.handle(flows, ctx);
         const host = opts.hostName ?? (req.hostname || 'localhost');
         const encoded = encodeAnswer(route.kind, res.locals.form, answer, { resourceId: route.resourceId, host });
         if (opts.validateResponses) {

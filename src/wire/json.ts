@@ -24,9 +24,11 @@ export function parseJson(body: Buffer | string, maxDepth = DEFAULT_MAX_DEPTH): 
   } catch (e) {
     const msg = (e as Error).message;
     const pos = /position (\d+)/.exec(msg);
-    const where = pos ? lineColumn(text, Number(pos[1])) : undefined;
+    // "Unexpected end of JSON input" carries no position: the end is where it is.
+    const offset = pos ? Number(pos[1]) : /end of JSON input/.test(msg) ? text.length : undefined;
+    const where = offset === undefined ? undefined : lineColumn(text, offset);
     throw AltoError.syntax(
-      `request body is not valid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`,
+      `request body is not valid JSON: ${msg.replace(/ (?:in JSON )?at position \d+.*$/, '')}`,
       where ? `line ${where.line}, column ${where.column}: ${msg}` : msg,
     );
   }

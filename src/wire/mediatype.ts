@@ -24,6 +24,7 @@ export function parseMediaType(text: string): MediaType | undefined {
     const eq = p.indexOf('=');
     if (eq <= 0) continue;
     const name = p.slice(0, eq).trim().toLowerCase();
+    if (name === '' || !token.test(name)) continue;
     let value = p.slice(eq + 1).trim();
     if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1).replace(/\\(.)/g, '$1');
     params[name] = value;
@@ -53,6 +54,7 @@ function specificity(range: AcceptRange, offer: MediaType): number {
   if (range.essence !== offer.essence) return -1;
   // Every parameter the range names must match the offer's (case-insensitive values for type).
   for (const [k, v] of Object.entries(range.params)) {
+    if (k === 'charset') continue; // every answer is UTF-8; a charset parameter does not narrow the type
     const ov = offer.params[k];
     if (ov === undefined || ov.toLowerCase() !== v.toLowerCase()) return -1;
   }

@@ -488,3 +488,26 @@ describe('wire: encodeAnswer -> decodeAnswer', function () {
     expect(altoError(() => decodeAnswer('as-path', MEDIA.aggregation, agg, ['flow1'])).field).to.equal('flow-cost-map/flow1');
   });
 });
+
+describe('wire details found in review', () => {
+  it('Accept with a charset parameter still matches (every answer is UTF-8)', async () => {
+    const { chooseAnswerForm } = await import('../../src/wire/forms.js');
+    expect(chooseAnswerForm('simple', 'application/json; charset=utf-8')).to.equal('simple');
+  });
+  it('a parameter without a name is dropped', async () => {
+    const { parseMediaType } = await import('../../src/wire/mediatype.js');
+    expect(parseMediaType('application/json; =x; a=b')?.params).to.deep.equal({ a: 'b' });
+  });
+  it('a body cut short names the line and column where it ends', async () => {
+    const { parseJson } = await import('../../src/wire/json.js');
+    const { AltoError } = await import('../../src/model/errors.js');
+    try {
+      parseJson('{\n  "flows": [\n');
+      expect.fail('should throw');
+    } catch (e) {
+      expect(e).to.be.instanceOf(AltoError);
+      expect((e as InstanceType<typeof AltoError>).syntaxError).to.match(/^line 3, column 1: /);
+      expect((e as Error).message).to.not.contain('position');
+    }
+  });
+});
