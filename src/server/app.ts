@@ -49,6 +49,11 @@ export interface ServerOptions {
   /** Name used in multipart Content-IDs. */
   hostName?: string;
   log?: (line: string) => void;
+  /**
+   * More routes on the same app (RFC 7285 resources: IRD, maps, ...), mounted after the
+   * flow routes and before the 404. Handlers throw AltoError; the one error handler renders it.
+   */
+  mount?: (app: express.Express) => void;
 }
 
 export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Express {
@@ -130,6 +135,8 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
       throw new AltoError('E_INVALID_FIELD_VALUE', `${route.path} takes POST`, { status: 405, field: 'method', headers: { Allow: 'POST' } });
     });
   }
+
+  opts.mount?.(app);
 
   app.use((req) => {
     throw new AltoError('E_INVALID_FIELD_VALUE', `no resource at ${req.path}`, { status: 404, field: 'uri', value: req.path });
