@@ -24,6 +24,11 @@ export interface PathVectorAnswer {
   paths: Map<FlowId, string[]>;
   /** Element name -> properties; insertion order is the simple form's index order. */
   elements: Map<string, ElementProps>;
+  /**
+   * Share of each flow on each element of its path, aligned with `paths`, where some share
+   * is not 1 (a flow split over equal-cost paths); absent means 1 everywhere (model/rsa.ts).
+   */
+  coefficients?: Map<FlowId, number[]>;
   /** Faulted flows. */
   faults: Map<FlowId, FlowFault>;
   /** Versions of the domain state the answer was computed from (topology vtags). */
