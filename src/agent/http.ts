@@ -10,7 +10,7 @@ export function createAgentApp(service: DomainService, opts: ServerOptions): exp
   return createApp(
     [
       { path: '/xdom-alto/as-path/lookup', kind: 'as-path', resourceId: 'as-path', handle: (flows, ctx) => service.asPath(flows, ctx.visited, ctx.budgetMs) },
-      { path: '/xdom-alto/rsa/lookup', kind: 'rsa', resourceId: 'rsa', handle: (flows) => service.rsa(flows) },
+      { path: '/xdom-alto/rsa/lookup', kind: 'rsa', resourceId: 'rsa', handle: (flows, ctx) => service.rsa(flows, ctx.options.resourceState ?? 'raw') },
     ],
     opts,
   );

@@ -13,15 +13,20 @@ import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
 import type { ControllerAdapter } from '../controller/adapter.js';
 import type { ServiceLookup } from '../lookup/registry.js';
 import type { PeerClient } from '../client/agent-client.js';
+import type { LpSolver } from '../rsa/lp.js';
+import { compressAnswer } from '../rsa/answer.js';
 
 export interface DomainServiceOptions {
   /** Most domains one walk may cross (default 32). */
   maxHops?: number;
+  /** LP solver for compressed resource state; without one, `compressed` falls back to dominance only. */
+  solver?: LpSolver;
 }
 
 export class DomainService {
   readonly domain: string;
   private readonly maxHops: number;
+  private readonly solver: LpSolver | undefined;
 
   constructor(
     private readonly adapter: ControllerAdapter,
@@ -31,6 +36,7 @@ export class DomainService {
   ) {
     this.domain = adapter.domain;
     this.maxHops = opts.maxHops ?? 32;
+    this.solver = opts.solver;
   }
 
   version(): VersionTag {
@@ -96,15 +102,17 @@ export class DomainService {
    * first) with their available bandwidth. Elements are numbered in the sorted order of
    * their ids, which reproduces seed 002's example indices.
    */
-  async rsa(flows: FlowSpec[]): Promise<PathVectorAnswer> {
+  async rsa(flows: FlowSpec[], resourceState: 'raw' | 'compressed' = 'raw'): Promise<PathVectorAnswer> {
     const answer = emptyAnswer(flows.map((f) => f.id));
     addDependency(answer, this.version());
     const used = new Set<string>();
+    const shares = new Map<FlowId, number[]>();
     await Promise.all(
       flows.map(async (flow) => {
         const r = await this.safely(() => this.adapter.lookupPath(flow));
         if (!r.ok) return void answer.faults.set(flow.id, r.fault);
         answer.paths.set(flow.id, r.elements);
+        if (r.shares?.some((s) => s !== 1)) shares.set(flow.id, r.shares);
         for (const e of r.elements) used.add(e);
       }),
     );
@@ -113,7 +121,8 @@ export class DomainService {
     // Keep `paths` in request order (Promise.all filled it in completion order).
     const ordered = new Map(flows.filter((f) => answer.paths.has(f.id)).map((f) => [f.id, answer.paths.get(f.id) as string[]]));
     answer.paths = ordered;
-    return answer;
+    if (shares.size > 0) answer.coefficients = new Map(flows.filter((f) => shares.has(f.id)).map((f) => [f.id, shares.get(f.id) as number[]]));
+    return resourceState === 'compressed' ? compressAnswer(answer, this.solver) : answer;
   }
 
   private async resourceProps(element: string): Promise<ElementProps> {

@@ -14,6 +14,7 @@ import { createController } from '../controller/registry.js';
 import { RegistryLookup, type Registry } from '../lookup/registry.js';
 import { createOrchestratorApp } from '../orchestrator/http.js';
 import { Orchestrator } from '../orchestrator/walk.js';
+import { highsSolver } from '../rsa/lp.js';
 import type { Domain } from '../topology/model.js';
 import { OpenApiValidator, type OpenApiDocument } from '../wire/openapi.js';
 
@@ -67,6 +68,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     await peers.close();
   };
   try {
+    const solver = await highsSolver();
     const agents: RunningNetwork['agents'] = [];
     for (const d of opts.domains) agents.push({ domain: d.id, ...(await listen(opts.agentPorts?.[d.id] ?? 0)) });
     const orch = opts.orchestratorPort === null ? undefined : await listen(opts.orchestratorPort ?? 0);
@@ -80,12 +82,12 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     const agentDoc = OpenApiValidator.forRole(opts.openapi, 'agent');
     const agentValidator = new OpenApiValidator(agentDoc);
     opts.domains.forEach((d, i) => {
-      const service = new DomainService(createController(d), lookup, peers);
+      const service = new DomainService(createController(d), lookup, peers, { solver });
       const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName: `${d.id}.xdom-alto` });
       agents[i]?.server.on('request', app);
     });
     if (orch) {
-      const app = createOrchestratorApp(new Orchestrator(lookup, peers), {
+      const app = createOrchestratorApp(new Orchestrator(lookup, peers, solver), {
         ...common,
         validator: new OpenApiValidator(opts.openapi),
         openapi: opts.openapi,

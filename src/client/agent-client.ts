@@ -24,6 +24,8 @@ export interface LookupOptions {
   visited: string[];
   /** How long the caller's own caller will wait, ms; the lookup waits no longer than that. */
   budgetMs?: number;
+  /** rsa lookups: raw resources or the compressed constraint set. */
+  resourceState?: 'raw' | 'compressed';
 }
 
 export interface PeerClient {
@@ -54,7 +56,7 @@ export class HttpPeerClient implements PeerClient {
   async lookup(route: Exclude<RouteKind, 'flow-cost'>, baseUri: string, flows: FlowSpec[], opts: LookupOptions): Promise<LookupResult> {
     const timeoutMs = Math.min(this.timeoutMs, opts.budgetMs ?? Infinity);
     const url = `${baseUri.replace(/\/+$/, '')}/${route}/lookup`;
-    const req = encodeFlowRequest('alto', flows);
+    const req = encodeFlowRequest('alto', flows, opts.resourceState ? { resourceState: opts.resourceState } : {});
     let status: number;
     let contentType: string;
     let bytes: Buffer;

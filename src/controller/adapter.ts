@@ -13,7 +13,12 @@
  */
 import type { FlowFault, FlowSpec } from '../model/flow.js';
 
-export type PathResult = { ok: true; elements: string[] } | { ok: false; fault: FlowFault };
+/**
+ * The elements a flow crosses, in path order. `shares`, aligned with `elements`, gives the
+ * fraction of the flow on each where it may take several paths (ECMP without ports); absent
+ * means the whole flow crosses every element.
+ */
+export type PathResult = { ok: true; elements: string[]; shares?: number[] } | { ok: false; fault: FlowFault };
 
 /** Where a flow goes after this domain. */
 export type NextHopResult =

@@ -8,6 +8,7 @@
  * order of `elements` (simple form) or prefix them with "ane:" (2017 ALTO forms).
  */
 import type { FlowFault, FlowId } from './flow.js';
+import type { Rates } from './rsa.js';
 
 export type ElementProps = Record<string, unknown>;
 
@@ -33,6 +34,8 @@ export interface PathVectorAnswer {
   faults: Map<FlowId, FlowFault>;
   /** Versions of the domain state the answer was computed from (topology vtags). */
   dependsOn: VersionTag[];
+  /** Rates the flows can get over the answer's resource state (orchestrator rsa answers). */
+  rates?: Rates;
 }
 
 export function emptyAnswer(flows: FlowId[]): PathVectorAnswer {

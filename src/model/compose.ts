@@ -19,6 +19,8 @@ export interface PathElement {
   /** Wire name for elements with a stable id; AS hops get `as-path<i>` in order of appearance. */
   name?: string;
   props: ElementProps;
+  /** The flow's share on this element, when not all of it (model/rsa.ts). */
+  share?: number;
 }
 
 export function hopElement(hop: AsHop): PathElement {
@@ -53,7 +55,9 @@ export function composeAnswer(
       continue;
     }
     const path: string[] = [];
+    const shares: number[] = [];
     for (const el of elementsByFlow.get(f) ?? []) {
+      shares.push(el.share ?? 1);
       let name = nameOf.get(el.key);
       if (name === undefined) {
         name = el.name ?? `as-path${hops++}`;
@@ -63,6 +67,7 @@ export function composeAnswer(
       path.push(name);
     }
     answer.paths.set(f, path);
+    if (shares.some((s) => s !== 1)) (answer.coefficients ??= new Map()).set(f, shares);
   }
   for (const d of dependsOn) addDependency(answer, d);
   return answer;

@@ -15,6 +15,10 @@ export interface FlowSpec {
   src: string;
   dst: string;
   ingress: string | null;
+  /** Transport and ports, when given: they pick one of several equal-cost paths (ECMP). */
+  protocol?: 'tcp' | 'udp';
+  srcPort?: number;
+  dstPort?: number;
 }
 
 /**

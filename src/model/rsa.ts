@@ -25,6 +25,20 @@ export interface Constraint {
   props: ElementProps;
 }
 
+/** Rates one flow can get over a resource state (rsa/allocate.ts); null = no constraint limits it. */
+export interface FlowRates {
+  bottleneck: number | null;
+  'max-min-fair': number | null;
+  /** This flow's rate in one allocation that reaches the maximum total throughput. */
+  'max-throughput': number | null;
+}
+
+export interface Rates {
+  flows: Map<FlowId, FlowRates>;
+  /** Max Σ x_f; null when some flow is unbounded. */
+  total: number | null;
+}
+
 export interface ResourceState {
   flows: FlowId[];
   constraints: Constraint[];
@@ -47,7 +61,8 @@ export function stateOf(answer: PathVectorAnswer): ResourceState {
       c.coeffs.set(f, (c.coeffs.get(f) ?? 0) + (coeffs?.[i] ?? 1));
     });
   }
-  return { flows: [...answer.flows], constraints: [...byName.values()] };
+  // Faulted flows have no path: they are not part of the state (their rates are unknown, not unbounded).
+  return { flows: answer.flows.filter((f) => answer.paths.has(f) && !answer.faults.has(f)), constraints: [...byName.values()] };
 }
 
 /**

@@ -10,7 +10,7 @@ export function createOrchestratorApp(orchestrator: Orchestrator, opts: ServerOp
   return createApp(
     [
       { path: '/xdom-alto/as-path/lookup', kind: 'as-path', resourceId: 'as-path', handle: (flows) => orchestrator.asPath(flows) },
-      { path: '/xdom-alto/rsa/lookup', kind: 'rsa', resourceId: 'rsa', handle: (flows) => orchestrator.rsa(flows) },
+      { path: '/xdom-alto/rsa/lookup', kind: 'rsa', resourceId: 'rsa', handle: (flows, ctx) => orchestrator.rsa(flows, ctx.options.resourceState ?? 'compressed') },
       { path: '/xdom-alto/flow-cost/lookup', kind: 'flow-cost', resourceId: 'flow-cost', handle: (flows) => orchestrator.flowCost(flows) },
     ],
     opts,

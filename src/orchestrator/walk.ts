@@ -14,6 +14,8 @@ import { asHop, composeAnswer, hopElement, type AsHop, type PathElement } from '
 import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
 import type { ServiceLookup } from '../lookup/registry.js';
 import type { PeerClient } from '../client/agent-client.js';
+import type { LpSolver } from '../rsa/lp.js';
+import { compressAnswer, withRates } from '../rsa/answer.js';
 
 interface Walked {
   hops: Map<FlowId, AsHop[]>;
@@ -25,6 +27,7 @@ export class Orchestrator {
   constructor(
     private readonly lookup: ServiceLookup,
     private readonly peers: PeerClient,
+    private readonly solver: LpSolver,
   ) {}
 
   async asPath(flows: FlowSpec[]): Promise<PathVectorAnswer> {
@@ -34,12 +37,18 @@ export class Orchestrator {
     return composeAnswer(ids(flows), elements, w.faults, w.deps);
   }
 
-  async rsa(flows: FlowSpec[]): Promise<PathVectorAnswer> {
+  /**
+   * Every domain's resource state for the flows, composed: the union of the domains'
+   * constraints over the flows (names made unique as `<domain>:<element>`), compressed
+   * again across domains when asked (the default), with the rates the flows can get.
+   */
+  async rsa(flows: FlowSpec[], resourceState: 'raw' | 'compressed' = 'compressed'): Promise<PathVectorAnswer> {
     const w = await this.walk(flows);
-    const res = await this.resources(flows, w);
+    const res = await this.resources(flows, w, resourceState);
     const elements = new Map<FlowId, PathElement[]>();
     for (const [f, perHop] of res) elements.set(f, perHop.flat());
-    return composeAnswer(ids(flows), elements, w.faults, w.deps);
+    const composed = composeAnswer(ids(flows), elements, w.faults, w.deps);
+    return withRates(resourceState === 'compressed' ? compressAnswer(composed, this.solver) : composed, this.solver);
   }
 
   async flowCost(flows: FlowSpec[]): Promise<PathVectorAnswer> {
@@ -89,7 +98,7 @@ export class Orchestrator {
    * Ask each domain on the paths for the resources of the flows crossing it, all domains in
    * parallel. Returns, per flow, one element list per hop. A domain that fails faults its flows.
    */
-  private async resources(flows: FlowSpec[], w: Walked): Promise<Map<FlowId, PathElement[][]>> {
+  private async resources(flows: FlowSpec[], w: Walked, resourceState: 'raw' | 'compressed' = 'raw'): Promise<Map<FlowId, PathElement[][]>> {
     const byDomain = new Map<string, { flows: FlowSpec[]; hopIndex: Map<FlowId, number> }>();
     for (const f of flows) {
       (w.hops.get(f.id) ?? []).forEach((hop, i) => {
@@ -105,7 +114,7 @@ export class Orchestrator {
       [...byDomain].map(async ([domain, d]) => {
         const agent = this.lookup.agentFor(domain);
         const r = agent
-          ? await this.peers.lookup('rsa', agent.uri, d.flows, { visited: [] })
+          ? await this.peers.lookup('rsa', agent.uri, d.flows, { visited: [], resourceState })
           : ({ ok: false, fault: { code: 'no-agent', message: `no agent is registered for domain ${domain}` } } as const);
         if (r.ok) w.deps.push(...r.answer.dependsOn);
         for (const f of d.flows) {
@@ -115,11 +124,13 @@ export class Orchestrator {
             continue;
           }
           if (!r.ok) continue;
-          const list = (r.answer.paths.get(f.id) ?? []).map((name) => ({
-            key: `res|${domain}|${name}`,
-            name: `${domain}:${name}`,
-            props: { 'domain-id': domain, ...(r.answer.elements.get(name) ?? {}) },
-          }));
+          const shares = r.answer.coefficients?.get(f.id);
+          const list = (r.answer.paths.get(f.id) ?? []).map((name, i) => {
+            const el: PathElement = { key: `res|${domain}|${name}`, name: `${domain}:${name}`, props: { 'domain-id': domain, ...(r.answer.elements.get(name) ?? {}) } };
+            const share = shares?.[i];
+            if (share !== undefined && share !== 1) el.share = share;
+            return el;
+          });
           const slot = out.get(f.id)?.[d.hopIndex.get(f.id) ?? 0];
           slot?.push(...list);
         }

@@ -11,22 +11,10 @@
  * A flow no constraint limits is unbounded: reported as null.
  */
 import type { FlowId } from '../model/flow.js';
-import type { ResourceState } from '../model/rsa.js';
+import type { FlowRates, Rates, ResourceState } from '../model/rsa.js';
 import { entriesOf } from './compress.js';
 import type { LpSolver } from './lp.js';
 
-export interface FlowRates {
-  bottleneck: number | null;
-  'max-min-fair': number | null;
-  /** This flow's rate in one allocation reaching the maximum total throughput. */
-  'max-throughput': number | null;
-}
-
-export interface Rates {
-  flows: Map<FlowId, FlowRates>;
-  /** Max Σ x_f; null when some flow is unbounded. */
-  total: number | null;
-}
 
 const TOL = 1e-9;
 

@@ -21,13 +21,15 @@ import { BUDGET_HEADER, VISITED_HEADER, parseBudget, parseVisited } from '../wir
 import { DEFAULT_MAX_DEPTH, parseJson } from '../wire/json.js';
 import { parseMediaType } from '../wire/mediatype.js';
 import type { OpenApiDocument, OpenApiValidator } from '../wire/openapi.js';
-import { decodeFlows } from '../wire/request.js';
+import { decodeFlows, decodeOptions, type RequestOptions } from '../wire/request.js';
 
 export interface RequestContext {
   /** Domains a recursive walk has crossed (agent-to-agent requests carry them). */
   visited: string[];
   /** How long the caller waits for this answer, ms, when it said so. */
   budgetMs?: number;
+  /** Request-level options (resource-state). */
+  options: RequestOptions;
 }
 
 export interface FlowRoute {
@@ -114,7 +116,7 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
         const mediaType = parseMediaType(req.headers['content-type'] ?? '')?.essence ?? '';
         opts.validator.validateRequest(route.path, mediaType, value);
         const flows = decodeFlows(res.locals.requestForm, value);
-        const ctx: RequestContext = { visited: parseVisited(req.headers[VISITED_HEADER]) };
+        const ctx: RequestContext = { visited: parseVisited(req.headers[VISITED_HEADER]), options: decodeOptions(value) };
         const budgetMs = parseBudget(req.headers[BUDGET_HEADER]);
         if (budgetMs !== undefined) ctx.budgetMs = budgetMs;
         const answer = await route.handle(flows, ctx);

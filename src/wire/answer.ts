@@ -53,7 +53,8 @@ export function encodeAnswer(route: RouteKind, form: AnswerForm, answer: PathVec
   const propertyMap: Record<string, unknown> = {};
   for (const [name, props] of answer.elements) propertyMap[`ane:${name}`] = props;
   const errors = faultsOf(answer);
-  const tag = createHash('sha1').update(JSON.stringify([flowCostMap, propertyMap, errors ?? {}])).digest('hex');
+  const extras = altoExtras(answer);
+  const tag = createHash('sha1').update(JSON.stringify([flowCostMap, propertyMap, errors ?? {}, extras])).digest('hex');
   const meta = (rid: string): Record<string, unknown> => {
     const m: Record<string, unknown> = {};
     if (answer.dependsOn.length > 0) m['dependent-vtags'] = answer.dependsOn;
@@ -62,11 +63,11 @@ export function encodeAnswer(route: RouteKind, form: AnswerForm, answer: PathVec
     return m;
   };
   if (form === 'aggregation') {
-    const value: Record<string, unknown> = { meta: meta(opts.resourceId), 'flow-cost-map': flowCostMap, 'property-map': propertyMap };
+    const value: Record<string, unknown> = { meta: meta(opts.resourceId), 'flow-cost-map': flowCostMap, 'property-map': propertyMap, ...extras };
     if (errors) value['flow-cost-errors'] = errors;
     return json(MEDIA.aggregation, value);
   }
-  const flowcost: Record<string, unknown> = { meta: meta(`${opts.resourceId}.flowcost`), 'flow-cost-map': flowCostMap };
+  const flowcost: Record<string, unknown> = { meta: meta(`${opts.resourceId}.flowcost`), 'flow-cost-map': flowCostMap, ...extras };
   if (errors) flowcost['flow-cost-errors'] = errors;
   const rootVtag: VersionTag = { 'resource-id': `${opts.resourceId}.flowcost`, tag };
   const propmap = { meta: { 'dependent-vtags': [rootVtag] }, 'property-map': propertyMap };
@@ -100,6 +101,13 @@ function simpleValue(route: RouteKind, answer: PathVectorAnswer): Record<string,
     [keys.paths]: answer.flows.map((f) => (answer.paths.get(f) ?? []).map((n) => index.get(n) as number)),
     [keys.props]: props,
   };
+  if (answer.coefficients) {
+    value['flow-coefficients'] = answer.flows.map((f) => answer.coefficients?.get(f) ?? (answer.paths.get(f) ?? []).map(() => 1));
+  }
+  if (answer.rates) {
+    value['flow-rates'] = answer.flows.map((f) => answer.rates?.flows.get(f) ?? null);
+    value['max-total-throughput'] = answer.rates.total;
+  }
   if (answer.faults.size > 0) {
     value['flow-errors'] = answer.flows.flatMap((f, i) => {
       const fault = answer.faults.get(f);
@@ -116,6 +124,33 @@ function flowCostMapOf(answer: PathVectorAnswer): Record<string, string[]> {
     if (path && !answer.faults.has(f)) map[f] = path.map((n) => `ane:${n}`);
   }
   return map;
+}
+
+/**
+ * Resource-state members of the ALTO forms, each keyed by flow id like flow-cost-map:
+ * `flow-coefficients` (each path element's share of the flow, where some share is not 1)
+ * and `flow-rates` / `max-total-throughput` (rsa/allocate.ts), when the answer has them.
+ */
+function altoExtras(answer: PathVectorAnswer): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (answer.coefficients) {
+    const c: Record<string, number[]> = {};
+    for (const f of answer.flows) {
+      const path = answer.paths.get(f);
+      if (path && !answer.faults.has(f)) c[f] = answer.coefficients.get(f) ?? path.map(() => 1);
+    }
+    out['flow-coefficients'] = c;
+  }
+  if (answer.rates) {
+    const r: Record<string, unknown> = {};
+    for (const f of answer.flows) {
+      const rates = answer.rates.flows.get(f);
+      if (rates && !answer.faults.has(f)) r[f] = rates;
+    }
+    out['flow-rates'] = r;
+    out['max-total-throughput'] = answer.rates.total;
+  }
+  return out;
 }
 
 function faultsOf(answer: PathVectorAnswer): Record<string, unknown> | undefined {

@@ -54,6 +54,8 @@ function decodeSimple(route: RouteKind, value: unknown, flowIds: string[]): Path
     const id = flowIds[Number(err.flow)];
     if (id !== undefined) answer.faults.set(id, fault(err));
   }
+  const coeffs = v['flow-coefficients'] === undefined ? undefined : array(v['flow-coefficients'], 'flow-coefficients');
+  const rates = v['flow-rates'] === undefined ? undefined : array(v['flow-rates'], 'flow-rates');
   flowIds.forEach((id, i) => {
     if (answer.faults.has(id)) return;
     const path = array(paths[i], `${keys.paths}/${i}`).map((n) => {
@@ -61,7 +63,10 @@ function decodeSimple(route: RouteKind, value: unknown, flowIds: string[]): Path
       return `e${n}`;
     });
     answer.paths.set(id, path);
+    if (coeffs) setCoefficients(answer, id, coeffs[i], path.length, `flow-coefficients/${i}`);
+    if (rates && rates[i] !== null && rates[i] !== undefined) setRates(answer, id, rates[i], `flow-rates/${i}`);
   });
+  if (answer.rates) answer.rates.total = numberOrNull(v['max-total-throughput']);
   return answer;
 }
 
@@ -77,6 +82,8 @@ function decodeAlto(root: Record<string, unknown>, propertyMap: Record<string, u
   }
   const errors = object(root['flow-cost-errors'] ?? {}, 'flow-cost-errors');
   const fcm = object(root['flow-cost-map'], 'flow-cost-map');
+  const coeffs = root['flow-coefficients'] === undefined ? undefined : object(root['flow-coefficients'], 'flow-coefficients');
+  const rates = root['flow-rates'] === undefined ? undefined : object(root['flow-rates'], 'flow-rates');
   for (const id of flowIds) {
     if (errors[id] !== undefined) {
       answer.faults.set(id, fault(object(errors[id], `flow-cost-errors/${id}`)));
@@ -94,8 +101,37 @@ function decodeAlto(root: Record<string, unknown>, propertyMap: Record<string, u
         return name;
       }),
     );
+    const n = answer.paths.get(id)?.length ?? 0;
+    if (coeffs && coeffs[id] !== undefined) setCoefficients(answer, id, coeffs[id], n, `flow-coefficients/${id}`);
+    if (rates && rates[id] !== undefined) setRates(answer, id, rates[id], `flow-rates/${id}`);
   }
+  if (answer.rates) answer.rates.total = numberOrNull(root['max-total-throughput']);
   return answer;
+}
+
+function setCoefficients(answer: PathVectorAnswer, id: string, v: unknown, length: number, field: string): void {
+  const list = array(v, field);
+  if (list.length !== length || list.some((x) => typeof x !== 'number' || !(x > 0))) {
+    throw AltoError.value(field, v, `${field} must hold one positive share per path element`);
+  }
+  if (list.some((x) => x !== 1)) {
+    answer.coefficients ??= new Map();
+    answer.coefficients.set(id, list as number[]);
+  }
+}
+
+function setRates(answer: PathVectorAnswer, id: string, v: unknown, field: string): void {
+  const r = object(v, field);
+  answer.rates ??= { flows: new Map(), total: null };
+  answer.rates.flows.set(id, {
+    bottleneck: numberOrNull(r.bottleneck),
+    'max-min-fair': numberOrNull(r['max-min-fair']),
+    'max-throughput': numberOrNull(r['max-throughput']),
+  });
+}
+
+function numberOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 function stripAne(name: string): string {

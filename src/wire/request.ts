@@ -17,7 +17,7 @@ import { COST_TYPE } from './answer.js';
 import { MEDIA, type RequestForm } from './forms.js';
 
 interface SimpleBody {
-  flows: { src: string; dst: string; ingress?: string | null }[];
+  flows: { src: string; dst: string; ingress?: string | null; protocol?: 'tcp' | 'udp'; 'src-port'?: number; 'dst-port'?: number }[];
 }
 type Filter = Record<string, unknown>;
 interface AltoBody {
@@ -32,7 +32,13 @@ function decodeSimple(body: SimpleBody): FlowSpec[] {
   const seen = new Map<string, number>();
   return body.flows.map((f, i) => {
     const flow: FlowSpec = { id: `flow${i + 1}`, src: f.src, dst: f.dst, ingress: f.ingress ?? null };
-    const key = `${flow.src} ${flow.dst} ${flow.ingress ?? ''}`;
+    if (f.protocol !== undefined) flow.protocol = f.protocol;
+    if (f['src-port'] !== undefined) flow.srcPort = f['src-port'];
+    if (f['dst-port'] !== undefined) flow.dstPort = f['dst-port'];
+    if ((flow.srcPort !== undefined || flow.dstPort !== undefined) && flow.protocol === undefined) {
+      throw AltoError.missing(`flows/${i}/protocol`, `flows/${i} gives ports without a protocol (tcp or udp)`);
+    }
+    const key = `${flow.src} ${flow.dst} ${flow.ingress ?? ''} ${flow.protocol ?? ''} ${flow.srcPort ?? ''} ${flow.dstPort ?? ''}`;
     const first = seen.get(key);
     if (first !== undefined) {
       throw AltoError.value(`flows/${i}`, f, `flows/${i} repeats flows/${first}: list each flow once`);
@@ -53,18 +59,23 @@ function decodeAlto(body: AltoBody): FlowSpec[] {
     if (v4 && v6) {
       throw AltoError.value(at, filter, `${at} mixes ipv4 and ipv6 fields: one address family per flow`);
     }
-    if ('tcp:source' in filter || 'tcp:destination' in filter) {
-      if ('udp:source' in filter || 'udp:destination' in filter) {
-        throw AltoError.value(at, filter, `${at} mixes tcp and udp fields: one transport per flow`);
-      }
-    }
+    const tcp = 'tcp:source' in filter || 'tcp:destination' in filter;
+    const udp = 'udp:source' in filter || 'udp:destination' in filter;
+    if (tcp && udp) throw AltoError.value(at, filter, `${at} mixes tcp and udp fields: one transport per flow`);
     const fam = v6 ? 'ipv6' : 'ipv4';
     const src = filter[`${fam}:source`];
     const dst = filter[`${fam}:destination`];
     if (src === undefined) throw AltoError.missing(`${at}/${fam}:source`);
     if (dst === undefined) throw AltoError.missing(`${at}/${fam}:destination`);
     const ingress = filter['as:ingress'];
-    return { id, src: src as string, dst: dst as string, ingress: (ingress ?? null) as string | null };
+    const flow: FlowSpec = { id, src: src as string, dst: dst as string, ingress: (ingress ?? null) as string | null };
+    if (tcp || udp) {
+      const proto = tcp ? 'tcp' : 'udp';
+      flow.protocol = proto;
+      if (filter[`${proto}:source`] !== undefined) flow.srcPort = filter[`${proto}:source`] as number;
+      if (filter[`${proto}:destination`] !== undefined) flow.dstPort = filter[`${proto}:destination`] as number;
+    }
+    return flow;
   });
 }
 
@@ -72,16 +83,38 @@ function familyOf(address: string): 4 | 6 {
   return address.includes(':') ? 6 : 4;
 }
 
+/** Request-level options, both forms. */
+export interface RequestOptions {
+  /** rsa lookups: the raw resources, or the minimal equivalent constraint set (rsa/compress.ts). */
+  resourceState?: 'raw' | 'compressed';
+}
+
+export function decodeOptions(body: unknown): RequestOptions {
+  const v = (body as Record<string, unknown>)['resource-state'];
+  return v === 'raw' || v === 'compressed' ? { resourceState: v } : {};
+}
+
 /** The inverse of decodeFlows: a request body in either form (clients, agents recursing). */
-export function encodeFlowRequest(form: RequestForm, flows: FlowSpec[]): { contentType: string; body: string } {
+export function encodeFlowRequest(form: RequestForm, flows: FlowSpec[], opts: RequestOptions = {}): { contentType: string; body: string } {
+  const extra = opts.resourceState ? { 'resource-state': opts.resourceState } : {};
   if (form === 'simple') {
-    return { contentType: MEDIA.json, body: JSON.stringify({ flows: flows.map((f) => ({ src: f.src, dst: f.dst, ingress: f.ingress })) }) };
+    const list = flows.map((f) => {
+      const d: Record<string, unknown> = { src: f.src, dst: f.dst, ingress: f.ingress };
+      if (f.protocol) d.protocol = f.protocol;
+      if (f.srcPort !== undefined) d['src-port'] = f.srcPort;
+      if (f.dstPort !== undefined) d['dst-port'] = f.dstPort;
+      return d;
+    });
+    return { contentType: MEDIA.json, body: JSON.stringify({ flows: list, ...extra }) };
   }
   const filters = Object.fromEntries(
     flows.map((f) => {
       const fam = familyOf(f.src) === 6 ? 'ipv6' : 'ipv4';
-      return [f.id, { [`${fam}:source`]: f.src, [`${fam}:destination`]: f.dst, 'as:ingress': f.ingress }];
+      const d: Record<string, unknown> = { [`${fam}:source`]: f.src, [`${fam}:destination`]: f.dst, 'as:ingress': f.ingress };
+      if (f.protocol && f.srcPort !== undefined) d[`${f.protocol}:source`] = f.srcPort;
+      if (f.protocol && f.dstPort !== undefined) d[`${f.protocol}:destination`] = f.dstPort;
+      return [f.id, d];
     }),
   );
-  return { contentType: MEDIA.flowcostparams, body: JSON.stringify({ 'cost-type': COST_TYPE, flows: filters }) };
+  return { contentType: MEDIA.flowcostparams, body: JSON.stringify({ 'cost-type': COST_TYPE, flows: filters, ...extra }) };
 }

@@ -96,8 +96,9 @@ describe('orchestrator flow-cost lookup', () => {
     expect(body['flow-paths'][1].map((i: number) => body['path-property'][i]['domain-id'])).to.deep.equal(['as1', 'as2', 'as3']);
   });
 
-  it('rsa across domains: every domain on each path, resources named <domain>:<element>', async () => {
-    const r = await post(`${net.orchestrator?.url}/rsa/lookup`, SEED_ALTO_ASPATH, { 'Content-Type': 'application/alto-flowcostparams+json' });
+  it('rsa across domains, raw: every domain on each path, resources named <domain>:<element>', async () => {
+    const raw = JSON.stringify({ ...JSON.parse(SEED_ALTO_ASPATH), 'resource-state': 'raw' });
+    const r = await post(`${net.orchestrator?.url}/rsa/lookup`, raw, { 'Content-Type': 'application/alto-flowcostparams+json' });
     const body = r.json();
     expect(body['flow-cost-map'].flow2).to.deep.equal([
       'ane:as1:ilink0',
@@ -107,6 +108,25 @@ describe('orchestrator flow-cost lookup', () => {
       'ane:as3:elink0',
       'ane:as3:ilink0',
     ]);
+  });
+
+  it('rsa across domains, compressed (the default): the constraints that matter, and the rates', async () => {
+    const r = await post(`${net.orchestrator?.url}/rsa/lookup`, SEED_ALTO_ASPATH, { 'Content-Type': 'application/alto-flowcostparams+json' });
+    expect(r.status).to.equal(200);
+    const body = r.json();
+    // Composed over three domains, compressed again: as2's shared link and as3's half-used access link.
+    expect(body['flow-cost-map']).to.deep.equal({ flow1: ['ane:as2:ilink0'], flow2: ['ane:as2:ilink0', 'ane:as3:ilink0'] });
+    expect(body['property-map']['ane:as2:ilink0'].availbw).to.equal(10_000_000);
+    expect(body['flow-rates']).to.deep.equal({
+      flow1: { bottleneck: 10_000_000, 'max-min-fair': 5_000_000, 'max-throughput': body['flow-rates'].flow1['max-throughput'] },
+      flow2: { bottleneck: 5_000_000, 'max-min-fair': 5_000_000, 'max-throughput': body['flow-rates'].flow2['max-throughput'] },
+    });
+    expect(body['max-total-throughput']).to.equal(10_000_000);
+    const split = body['flow-rates'].flow1['max-throughput'] + body['flow-rates'].flow2['max-throughput'];
+    expect(split).to.be.closeTo(10_000_000, 1e-3);
+    const simple = (await post(`${net.orchestrator?.url}/rsa/lookup`, SEED_SIMPLE_ASPATH, { 'Content-Type': 'application/json' })).json();
+    expect(simple['flow-rates'].map((x: any) => x['max-min-fair'])).to.deep.equal([5_000_000, 5_000_000]);
+    expect(validator.validateResponse('/xdom-alto/rsa/lookup', 200, 'application/json', simple)).to.deep.equal([]);
   });
 
   it('an unknown source is a per-flow fault, the other flow is answered', async () => {
