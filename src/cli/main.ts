@@ -7,11 +7,13 @@
  *   xdom query          ask a flow route; a readable table, or the raw body with --raw
  *   xdom validate       check domain and registry files, with file:line:column errors
  *   xdom schema         write the JSON Schemas of the files (domains/*.schema.json)
+ *   xdom topo generate  write a generated multi-AS network (domain files and registry)
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runAgent, runDemo, runOrchestrator } from './serve.js';
 import { runQuery } from './query.js';
 import { runSchema, runValidate } from './validate.js';
+import { runTopoGenerate } from './topo.js';
 
 const port = (v: string): number => {
   const n = Number(v);
@@ -85,6 +87,26 @@ program
   .description('write domain.schema.json and registry.schema.json')
   .option('--out <dir>', 'directory', 'domains')
   .action(runSchema);
+
+const count = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of at least 1');
+  return n;
+};
+
+program
+  .command('topo')
+  .description('generated topologies')
+  .command('generate')
+  .description('write a scale-free multi-AS network with valley-free routes: one domain file per AS and registry.yaml')
+  .requiredOption('--ases <n>', 'number of ASes (1-16384)', count)
+  .option('--seed <seed>', 'any text; the same seed gives the same files', '1')
+  .requiredOption('--out <dir>', 'directory to write (created if missing)')
+  .option('--base-port <n>', 'agent port of the first AS in the registry', port, 9000)
+  .addOption(new Option('--routes <form>', 'compact: default route toward a provider, explicit routes elsewhere; full: one route per prefix').choices(['compact', 'full']).default('compact'))
+  .option('--force', 'replace the files of an earlier run in --out')
+  .option('--no-progress', 'no progress output on stderr')
+  .action(runTopoGenerate);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`xdom: ${e instanceof Error ? e.message : String(e)}`);
