@@ -1,30 +1,20 @@
 /**
  * The simulated controller: answers the adapter's four questions from a domain file.
- * Switches are graph nodes, links are edges (graphology); intra-domain paths are
- * least-cost (Dijkstra, weight `cost`, default 1) and cached per source switch;
- * inter-domain routing is longest-prefix match over the domain's `routes`.
+ * Switches are graph nodes, links are edges; intra-domain paths are least-cost (weight
+ * `cost`, default 1) with equal-cost multipath (controller/ecmp.ts); inter-domain routing
+ * is longest-prefix match over the domain's `routes`.
  */
 import { createHash } from 'node:crypto';
-import { MultiUndirectedGraph } from 'graphology';
-import dijkstraModule from 'graphology-shortest-path/dijkstra.js';
 import type { FlowFault, FlowSpec } from '../model/flow.js';
 import { parsePrefix } from '../model/ip.js';
 import { PrefixTable } from '../lookup/trie.js';
 import { switchOf, type Border, type Domain, type Link } from '../topology/model.js';
 import type { ControllerAdapter, NextHopResult, PathResult } from './adapter.js';
-
-const dijkstra = dijkstraModule as unknown as {
-  singleSource(graph: unknown, source: string, weight: string): Record<string, string[]>;
-};
-
-interface EdgeAttrs {
-  id: string;
-  cost: number;
-}
+import { EcmpGraph } from './ecmp.js';
 
 export class SimController implements ControllerAdapter {
   readonly domain: string;
-  private readonly graph = new MultiUndirectedGraph<Record<string, never>, EdgeAttrs>();
+  private readonly graph: EcmpGraph;
   private readonly links = new Map<string, Link>();
   private readonly borders = new Map<string, Border>(); // by port
   private readonly bordersById = new Map<string, Border>();
@@ -32,16 +22,17 @@ export class SimController implements ControllerAdapter {
   private readonly portBw = new Map<string, number>();
   private readonly localHosts = new PrefixTable<string>(); // address/prefix -> attach port
   private readonly routes = new PrefixTable<string>(); // prefix -> egress port
-  private readonly pathCache = new Map<string, Record<string, string[]>>();
   private readonly tag: string;
 
   constructor(private readonly topology: Domain) {
     this.domain = topology.id;
     this.tag = createHash('sha1').update(JSON.stringify(topology)).digest('hex');
-    for (const s of topology.switches) this.graph.addNode(s);
+    this.graph = new EcmpGraph(
+      topology.switches,
+      topology.links.map((l) => ({ id: l.id, a: switchOf(l.ports[0]), b: switchOf(l.ports[1]), cost: l.cost ?? 1 })),
+    );
     for (const l of topology.links) {
       this.links.set(l.id, l);
-      this.graph.addEdge(switchOf(l.ports[0]), switchOf(l.ports[1]), { id: l.id, cost: l.cost ?? 1 });
       for (const p of l.ports) this.portBw.set(p, l.available);
     }
     for (const b of topology.borders) {
@@ -117,15 +108,22 @@ export class SimController implements ControllerAdapter {
     if (!hop.ok) return hop;
     const target = hop.kind === 'local' ? this.localHosts.match(flow.dst)?.value : hop.egress;
     if (target === undefined) return { ok: false, fault: this.fault('no-route', `${this.domain} has no route to ${flow.dst}`) };
-    const nodes = this.paths(switchOf(start.port))[switchOf(target)];
-    if (!nodes) {
+    const steps = this.graph.route(switchOf(start.port), switchOf(target), ecmpKey(flow));
+    if (!steps) {
       return { ok: false, fault: this.fault('no-route', `${this.domain}: no path from ${start.port} to ${target}`) };
     }
     const elements: string[] = [];
+    const shares: number[] = [];
     const border = this.borders.get(start.port);
-    if (border) elements.push(border.id); // the inter-domain link the flow entered by
-    for (let i = 1; i < nodes.length; i++) elements.push(this.cheapestEdge(nodes[i - 1] as string, nodes[i] as string));
-    return { ok: true, elements };
+    if (border) {
+      elements.push(border.id); // the inter-domain link the flow entered by
+      shares.push(1);
+    }
+    for (const s of steps) {
+      elements.push(s.id);
+      shares.push(s.share);
+    }
+    return shares.some((s) => s !== 1) ? { ok: true, elements, shares } : { ok: true, elements };
   }
 
   /** Where the flow is inside this domain: its ingress border port, or the port its source sits behind. */
@@ -144,25 +142,16 @@ export class SimController implements ControllerAdapter {
     return { port: attach };
   }
 
-  private paths(from: string): Record<string, string[]> {
-    let p = this.pathCache.get(from);
-    if (!p) {
-      p = dijkstra.singleSource(this.graph, from, 'cost');
-      this.pathCache.set(from, p);
-    }
-    return p;
-  }
-
-  private cheapestEdge(a: string, b: string): string {
-    let best: EdgeAttrs | undefined;
-    for (const e of this.graph.edges(a, b)) {
-      const attrs = this.graph.getEdgeAttributes(e);
-      if (!best || attrs.cost < best.cost || (attrs.cost === best.cost && attrs.id < best.id)) best = attrs;
-    }
-    return (best as EdgeAttrs).id;
-  }
-
   private fault(code: FlowFault['code'], message: string): FlowFault {
     return { code, message, domain: this.domain };
   }
+}
+
+/**
+ * The hash key of a flow whose 5-tuple is known (protocol and both ports); undefined
+ * otherwise, and then the flow may take every equal-cost path (its rate splits).
+ */
+export function ecmpKey(flow: FlowSpec): string | undefined {
+  if (flow.protocol === undefined || flow.srcPort === undefined || flow.dstPort === undefined) return undefined;
+  return `${flow.src}|${flow.dst}|${flow.protocol}|${flow.srcPort}|${flow.dstPort}`;
 }
