@@ -8,6 +8,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAgentApp } from '../agent/http.js';
+import { mountAlto } from '../alto/http.js';
+import { NETMAP_ID } from '../alto/ird.js';
+import { NetworkMap } from '../alto/netmap.js';
+import { PropertyMaps } from '../alto/propmap.js';
+import { AltoService } from '../alto/service.js';
 import { DomainService } from '../agent/service.js';
 import { HttpPeerClient, type ClientOptions } from '../client/agent-client.js';
 import { createController } from '../controller/registry.js';
@@ -87,11 +92,19 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       agents[i]?.server.on('request', app);
     });
     if (orch) {
-      const app = createOrchestratorApp(new Orchestrator(lookup, peers, solver), {
+      const orchestrator = new Orchestrator(lookup, peers, solver);
+      const validator = new OpenApiValidator(opts.openapi);
+      // The RFC resources (src/alto) over the registry; AS numbers only where this process
+      // runs the domains (xdom demo): the orchestrator reads no domain files.
+      const netmap = new NetworkMap(NETMAP_ID, registry);
+      const propertyMaps = new PropertyMaps(netmap, new Map(opts.domains.map((d) => [d.id, d.asn])));
+      const hostName = 'orchestrator.xdom-alto';
+      const app = createOrchestratorApp(orchestrator, {
         ...common,
-        validator: new OpenApiValidator(opts.openapi),
+        validator,
         openapi: opts.openapi,
-        hostName: 'orchestrator.xdom-alto',
+        hostName,
+        mount: mountAlto({ service: new AltoService(netmap, orchestrator), propertyMaps, validator, hostName, bodyLimit: opts.bodyLimit }),
       });
       orch.server.on('request', app);
     }

@@ -1,0 +1,173 @@
+/**
+ * Entity property maps (RFC 9240) over the network map and the registry.
+ *
+ * Entity domains (RFC 9240 §5.1): `ipv4`, `ipv6` (addresses and prefixes, hierarchical:
+ * a value is inherited from the longest covering prefix, §6.1.2) and `<netmap>.pid`.
+ * Properties:
+ *   <netmap>.pid       the PID of an address (RFC 9240 §6.3, defined by the network map)
+ *   priv:xdom-domain   the domain (AS) whose agent answers for the address or PID
+ *   priv:xdom-asn      that domain's AS number, when the server knows it
+ * The full map lists each map prefix with the values set there; inherited values are left
+ * out (§7.1). The filtered map makes inherited values visible for each entity asked for; a
+ * prefix that holds more specific map prefixes is answered split: the prefix itself and
+ * each more specific prefix inside it (§7.6 allows returning other entities than asked).
+ */
+import { AltoError } from '../model/errors.js';
+import type { Family, Prefix } from '../model/ip.js';
+import { parseAddressEntity } from './addr.js';
+import type { NetworkMap } from './netmap.js';
+import { prefixText } from './netmap.js';
+import type { VersionTag } from '../model/answer.js';
+import { vtagOf } from './vtag.js';
+
+type Values = Record<string, unknown>;
+
+export class PropertyMaps {
+  readonly pidProperty: string;
+  readonly pidDomain: string;
+  readonly mappings: Record<string, string[]>;
+  private readonly asn: Map<string, number>;
+
+  constructor(
+    private readonly netmap: NetworkMap,
+    asn: Map<string, number> = new Map(),
+    /** The full map's resource id: its vtag names it, and filtered answers carry that vtag. */
+    readonly resourceId = 'propmap',
+  ) {
+    this.asn = asn;
+    this.pidProperty = `${netmap.resourceId}.pid`;
+    this.pidDomain = `${netmap.resourceId}.pid`;
+    const addrProps = [this.pidProperty, 'priv:xdom-domain', 'priv:xdom-asn'];
+    this.mappings = { ipv4: addrProps, ipv6: addrProps, [this.pidDomain]: ['priv:xdom-domain', 'priv:xdom-asn'] };
+  }
+
+  get dependsOn(): VersionTag[] {
+    return [this.netmap.vtag];
+  }
+
+  /** GET: every map prefix with what is set there, and every PID; vtag = hash of the map. */
+  full(): Record<string, unknown> {
+    const map = this.fullMap();
+    return { meta: { 'dependent-vtags': this.dependsOn, vtag: vtagOf(this.resourceId, map) }, 'property-map': map };
+  }
+
+  private fullMap(): Record<string, Values> {
+    const map: Record<string, Values> = {};
+    const prefixes = new Map<string, Prefix>();
+    for (const pid of this.netmap.pids) for (const p of pid.prefixes) prefixes.set(key(p), p);
+    for (const o of this.netmap.owned) prefixes.set(key(o.prefix), o.prefix);
+    for (const p of [...prefixes.values()].sort(byPrefix)) {
+      const v = this.ownValues(p);
+      if (Object.keys(v).length > 0) map[`${fam(p.family)}:${prefixText(p)}`] = v;
+    }
+    for (const pid of this.netmap.pids) {
+      const v = this.pidValues(pid.name, this.mappings[this.pidDomain] ?? []);
+      if (Object.keys(v).length > 0) map[`${this.pidDomain}:${pid.name}`] = v;
+    }
+    return map;
+  }
+
+  /** POST: the entities asked for, with the properties asked for (RFC 9240 §7.4-7.6). */
+  filtered(entities: string[], properties: string[]): Record<string, unknown> {
+    const offered = new Set(Object.values(this.mappings).flat());
+    const props: string[] = [];
+    for (const raw of properties) {
+      const name = raw.startsWith('.') ? raw.slice(1) : raw;
+      if (!offered.has(name)) throw AltoError.value('properties', raw, `'${raw}' is not a property this map offers (${[...offered].join(', ')})`);
+      if (!props.includes(name)) props.push(name);
+    }
+    const map: Record<string, Values> = {};
+    for (const id of new Set(entities)) {
+      const colon = id.indexOf(':');
+      const domain = colon < 0 ? id : id.slice(0, colon);
+      const spec = colon < 0 ? '' : id.slice(colon + 1);
+      const wanted = props.filter((p) => this.mappings[domain]?.includes(p));
+      if (!(domain in this.mappings)) {
+        throw AltoError.value('entities', id, `'${id}' is not in an entity domain this map offers (${Object.keys(this.mappings).join(', ')})`);
+      }
+      if (domain === this.pidDomain) {
+        if (!/^[A-Za-z0-9:@_-]{1,64}$/.test(spec)) throw AltoError.value('entities', id, `'${spec}' is not a PID name`);
+        const v = this.pidValues(spec, wanted);
+        if (Object.keys(v).length > 0) map[id] = v;
+        continue;
+      }
+      const family: Family = domain === 'ipv4' ? 4 : 6;
+      const p = parseAddressEntity(family, spec);
+      if (!p) throw AltoError.value('entities', id, `'${spec}' is not an ${domain} address or prefix (host bits zero)`);
+      const v = pick(this.effectiveValues(p), wanted);
+      if (Object.keys(v).length > 0) map[id] = v;
+      // More specific map prefixes inside a requested prefix carry their own values.
+      for (const inner of this.innerPrefixes(p)) {
+        const iv = pick(this.effectiveValues(inner), wanted);
+        if (Object.keys(iv).length > 0) map[`${domain}:${prefixText(inner)}`] = iv;
+      }
+    }
+    // Like a filtered network map (RFC 7285 §11.3.1.6), the answer carries the full map's vtag.
+    return { meta: { 'dependent-vtags': this.dependsOn, vtag: vtagOf(this.resourceId, this.fullMap()) }, 'property-map': map };
+  }
+
+  private effectiveValues(p: Prefix): Values {
+    const v: Values = {};
+    const pid = this.netmap.pidOf(p);
+    if (pid !== undefined) v[this.pidProperty] = pid;
+    const owner = this.netmap.ownerOf(p);
+    if (owner) {
+      v['priv:xdom-domain'] = owner.domain;
+      const asn = this.asn.get(owner.domain);
+      if (asn !== undefined) v['priv:xdom-asn'] = asn;
+    }
+    return v;
+  }
+
+  /** Values set at exactly this prefix (what a full map lists). */
+  private ownValues(p: Prefix): Values {
+    const v: Values = {};
+    const pid = this.netmap.pids.find((x) => x.prefixes.some((q) => key(q) === key(p)));
+    if (pid) v[this.pidProperty] = pid.name;
+    const owner = this.netmap.ownerOf(p);
+    if (owner && key(owner.prefix) === key(p)) {
+      v['priv:xdom-domain'] = owner.domain;
+      const asn = this.asn.get(owner.domain);
+      if (asn !== undefined) v['priv:xdom-asn'] = asn;
+    }
+    return v;
+  }
+
+  private pidValues(name: string, wanted: string[]): Values {
+    const pid = this.netmap.pid(name);
+    const v: Values = {};
+    if (pid?.domain !== undefined) {
+      v['priv:xdom-domain'] = pid.domain;
+      const asn = this.asn.get(pid.domain);
+      if (asn !== undefined) v['priv:xdom-asn'] = asn;
+    }
+    return pick(v, wanted);
+  }
+
+  private innerPrefixes(p: Prefix): Prefix[] {
+    const out = new Map<string, Prefix>();
+    const inside = (q: Prefix) =>
+      q.family === p.family && q.length > p.length && q.value >> BigInt((p.family === 4 ? 32 : 128) - p.length) === p.value >> BigInt((p.family === 4 ? 32 : 128) - p.length);
+    for (const pid of this.netmap.pids) for (const q of pid.prefixes) if (inside(q)) out.set(key(q), q);
+    for (const o of this.netmap.owned) if (inside(o.prefix)) out.set(key(o.prefix), o.prefix);
+    return [...out.values()].sort(byPrefix);
+  }
+}
+
+function pick(v: Values, wanted: string[]): Values {
+  const out: Values = {};
+  for (const w of wanted) if (w in v) out[w] = v[w];
+  return out;
+}
+
+function key(p: Prefix): string {
+  return `${p.family}|${p.value}|${p.length}`;
+}
+
+function fam(f: Family): string {
+  return f === 4 ? 'ipv4' : 'ipv6';
+}
+
+function byPrefix(a: Prefix, b: Prefix): number {
+  return a.family - b.family || (a.value < b.value ? -1 : a.value > b.value ? 1 : a.length - b.length);
+}

@@ -1,0 +1,133 @@
+/**
+ * Request bodies of the RFC resources, after they passed their OpenAPI schema (so members
+ * have the right JSON types), to values: the checks a schema cannot make, each failing with
+ * one AltoError (RFC 7285 §8.5.2).
+ *
+ *   network map filter  RFC 7285 §11.3.1.3: unknown PIDs and address types are ignored
+ *   cost map filter     RFC 7285 §11.3.2.3 (+ RFC 9275 §7.2 for the path-vector flavour)
+ *   endpoint cost       RFC 7285 §11.5.1.3 (+ RFC 9275 §8.2); `endpoint-flows` from
+ *                       draft-gao-alto-fcs: only the pairs listed, instead of srcs x dsts
+ */
+import { AltoError } from '../model/errors.js';
+import type { Family } from '../model/ip.js';
+import { parseTyped, type TypedAddress } from './addr.js';
+import { matchCostType, parseConstraints, type Constraint, type CostType, type CostTypeName } from './costtypes.js';
+
+type Body = Record<string, unknown>;
+
+export function decodeNetmapFilter(body: Body): { pids: string[] | undefined; families: Family[] | undefined } {
+  const pids = [...new Set(body.pids as string[])];
+  const types = body['address-types'] as string[] | undefined;
+  const families = types === undefined || types.length === 0 ? undefined : types.flatMap((t): Family[] => (t === 'ipv4' ? [4] : t === 'ipv6' ? [6] : []));
+  // An empty pids list means every PID (RFC 7285 §11.3.1.3).
+  return { pids: pids.length === 0 ? undefined : pids, families };
+}
+
+export interface CostRequest<N extends CostTypeName> {
+  costType: N;
+  constraints: Constraint[];
+  anePropertyNames: string[];
+}
+
+/**
+ * The members every cost request shares: cost-type against the resource's offer, constraints
+ * (none on a path-vector resource, RFC 9275 §6.5.3), no multi-cost (not offered, RFC 8189),
+ * and `ane-property-names` on path-vector resources (RFC 9275 §7.2, §8.2).
+ */
+export function decodeCostCommon<N extends CostTypeName>(body: Body, offered: readonly N[], aneProperties?: readonly string[]): CostRequest<N> {
+  if (body['multi-cost-types'] !== undefined) {
+    throw AltoError.value('multi-cost-types', body['multi-cost-types'], 'this resource offers no multi-cost (RFC 8189); ask with one cost-type');
+  }
+  if (body['cost-type'] === undefined) throw AltoError.missing('cost-type');
+  const costType = matchCostType(body['cost-type'] as CostType, offered);
+  const list = (body.constraints as string[] | undefined) ?? [];
+  if (aneProperties && list.length > 0) {
+    throw AltoError.value('constraints', list[0], 'a path-vector resource takes no constraints (RFC 9275 §6.5.3)');
+  }
+  const constraints = parseConstraints(list);
+  const names = (body['ane-property-names'] as string[] | undefined) ?? [];
+  const anePropertyNames: string[] = [];
+  if (aneProperties) {
+    for (const raw of names) {
+      // A leading dot and none name the same self-defined property (RFC 9240 drafts wrote ".x").
+      const name = raw.startsWith('.') ? raw.slice(1) : raw;
+      if (!aneProperties.includes(name)) {
+        throw AltoError.value('ane-property-names', raw, `'${raw}' is not an ANE property this resource offers (${aneProperties.join(', ')})`);
+      }
+      if (!anePropertyNames.includes(name)) anePropertyNames.push(name);
+    }
+  }
+  return { costType, constraints, anePropertyNames };
+}
+
+export function decodeCostmapFilter<N extends CostTypeName>(
+  body: Body,
+  offered: readonly N[],
+  aneProperties?: readonly string[],
+): CostRequest<N> & { srcs: string[] | undefined; dsts: string[] | undefined } {
+  const common = decodeCostCommon(body, offered, aneProperties);
+  const pids = body.pids as { srcs?: string[]; dsts?: string[] } | undefined;
+  // Missing or empty lists mean every PID (RFC 7285 §11.3.2.3).
+  const list = (l: string[] | undefined) => (l === undefined || l.length === 0 ? undefined : [...new Set(l)]);
+  return { ...common, srcs: list(pids?.srcs), dsts: list(pids?.dsts) };
+}
+
+export interface Pair {
+  src: TypedAddress;
+  dst: TypedAddress;
+}
+
+/**
+ * The (src, dst) pairs an endpoint cost request asks about. An empty or missing srcs (dsts)
+ * list stands for the client's own address; both empty is an error (RFC 7285 §11.5.1.3).
+ * Pairs of different families have no path and are dropped (their cost is undefined).
+ */
+export function decodeEndpointCost<N extends CostTypeName>(
+  body: Body,
+  offered: readonly N[],
+  client: string | undefined,
+  aneProperties?: readonly string[],
+): CostRequest<N> & { pairs: Pair[] } {
+  const endpoints = body.endpoints as { srcs?: string[]; dsts?: string[] } | undefined;
+  const flows = body['endpoint-flows'] as { srcs?: string[]; dsts?: string[] }[] | undefined;
+  if (endpoints === undefined && flows === undefined) throw AltoError.missing('endpoints');
+  const common = decodeCostCommon(body, offered, aneProperties);
+  if (endpoints !== undefined && flows !== undefined) {
+    throw AltoError.value('endpoint-flows', flows, 'give endpoints or endpoint-flows, not both');
+  }
+  const filters = flows ?? [endpoints as { srcs?: string[]; dsts?: string[] }];
+  if (flows !== undefined && flows.length === 0) throw AltoError.value('endpoint-flows', flows, 'endpoint-flows must not be empty');
+  const pairs: Pair[] = [];
+  const seen = new Set<string>();
+  filters.forEach((f, i) => {
+    const at = flows === undefined ? 'endpoints' : `endpoint-flows/${i}`;
+    const srcs = f.srcs ?? [];
+    const dsts = f.dsts ?? [];
+    if (srcs.length === 0 && dsts.length === 0) {
+      throw AltoError.value(at, f, `${at}: srcs and dsts must not both be empty (RFC 7285 §11.5.1.3)`);
+    }
+    const self = () => {
+      if (client === undefined) throw AltoError.value(at, f, `${at}: an empty list means the client's address, which is not known`);
+      return [client];
+    };
+    const s = (srcs.length > 0 ? srcs : self()).map((t) => parseTyped(t, `${at}/srcs`));
+    const d = (dsts.length > 0 ? dsts : self()).map((t) => parseTyped(t, `${at}/dsts`));
+    for (const src of s) {
+      for (const dst of d) {
+        const key = `${src.text} ${dst.text}`;
+        if (seen.has(key) || src.family !== dst.family) continue;
+        seen.add(key);
+        pairs.push({ src, dst });
+      }
+    }
+  });
+  return { ...common, pairs };
+}
+
+/** The client's address as a typed endpoint address (IPv4-mapped IPv6 unwrapped). */
+export function clientTyped(remote: string | undefined): string | undefined {
+  if (!remote) return undefined;
+  const v4 = /^::ffff:([0-9.]+)$/i.exec(remote);
+  if (v4) return `ipv4:${v4[1]}`;
+  return remote.includes(':') ? `ipv6:${remote}` : `ipv4:${remote}`;
+}
