@@ -7,7 +7,11 @@
  * (src, dst, protocol, ports, switch), as a router does; the switch in the hash keeps the
  * choices at successive switches independent. A flow without ports may take any of them:
  * its rate splits evenly at each switch, so each link carries a fraction of it.
+ *
+ * The graph is a graphology multigraph; graphology-shortest-path returns one path per
+ * pair, not the set of equal-cost ones, so the search is written here (docs/decisions.md).
  */
+import { MultiUndirectedGraph } from 'graphology';
 
 export interface EcmpEdge {
   id: string;
@@ -43,15 +47,16 @@ export function fnv1a(text: string): number {
 }
 
 export class EcmpGraph {
-  private readonly adj = new Map<string, EcmpEdge[]>();
+  private readonly graph = new MultiUndirectedGraph<Record<string, never>, EcmpEdge>();
   private readonly distCache = new Map<string, Map<string, number>>();
 
   constructor(nodes: string[], edges: EcmpEdge[]) {
-    for (const n of nodes) this.adj.set(n, []);
-    for (const e of edges) {
-      this.adj.get(e.a)?.push(e);
-      this.adj.get(e.b)?.push(e);
-    }
+    for (const n of nodes) this.graph.addNode(n);
+    for (const e of edges) this.graph.addEdgeWithKey(e.id, e.a, e.b, e);
+  }
+
+  private edgesOf(u: string): EcmpEdge[] {
+    return this.graph.hasNode(u) ? this.graph.mapEdges(u, (_key, attrs) => attrs) : [];
   }
 
   /** Least cost from every switch to `target` (undirected links). */
@@ -67,7 +72,7 @@ export class EcmpGraph {
       for (const [n, d] of dist) if (!done.has(n) && d < du) [u, du] = [n, d];
       if (u === undefined) break;
       done.add(u);
-      for (const e of this.adj.get(u) ?? []) {
+      for (const e of this.edgesOf(u)) {
         const v = e.a === u ? e.b : e.a;
         const nd = du + e.cost;
         if (nd < (dist.get(v) ?? Infinity)) dist.set(v, nd);
@@ -82,7 +87,7 @@ export class EcmpGraph {
     const du = dist.get(u);
     if (du === undefined) return [];
     const tol = 1e-9 * Math.max(1, du);
-    return (this.adj.get(u) ?? [])
+    return this.edgesOf(u)
       .filter((e) => {
         const v = e.a === u ? e.b : e.a;
         const dv = dist.get(v);
