@@ -15,18 +15,22 @@ import type { ServiceLookup } from '../lookup/registry.js';
 import type { PeerClient } from '../client/agent-client.js';
 import type { LpSolver } from '../rsa/lp.js';
 import { compressAnswer } from '../rsa/answer.js';
+import type { PrivacyPolicy } from './privacy.js';
 
 export interface DomainServiceOptions {
   /** Most domains one walk may cross (default 32). */
   maxHops?: number;
   /** LP solver for compressed resource state; without one, `compressed` falls back to dominance only. */
   solver?: LpSolver;
+  /** What answers reveal (default: everything). */
+  privacy?: PrivacyPolicy;
 }
 
 export class DomainService {
   readonly domain: string;
   private readonly maxHops: number;
   private readonly solver: LpSolver | undefined;
+  private readonly privacy: PrivacyPolicy | undefined;
 
   constructor(
     private readonly adapter: ControllerAdapter,
@@ -37,13 +41,15 @@ export class DomainService {
     this.domain = adapter.domain;
     this.maxHops = opts.maxHops ?? 32;
     this.solver = opts.solver;
+    this.privacy = opts.privacy;
   }
 
   version(): VersionTag {
     return { 'resource-id': `${this.domain}-topology`, tag: this.adapter.version() };
   }
 
-  async asPath(flows: FlowSpec[], visited: string[] = [], budgetMs?: number): Promise<PathVectorAnswer> {
+  async asPath(requested: FlowSpec[], visited: string[] = [], budgetMs?: number): Promise<PathVectorAnswer> {
+    const flows = this.unsealed(requested);
     const ids = flows.map((f) => f.id);
     const faults = new Map<FlowId, FlowFault>();
     const paths = new Map<FlowId, PathElement[]>();
@@ -58,10 +64,11 @@ export class DomainService {
     await Promise.all(
       flows.map(async (flow) => {
         const hop = await this.safely(() => this.adapter.nextHop(flow));
-        if (!hop.ok) return void faults.set(flow.id, hop.fault);
-        const own: AsHop = { 'domain-id': this.domain, 'ingress-port': flow.ingress === null ? null : (this.adapter.ingressPort(flow.ingress) ?? flow.ingress) };
+        if (!hop.ok) return void faults.set(flow.id, this.scrubbed(hop.fault));
+        const ingress = flow.ingress === null ? null : (this.adapter.ingressPort(flow.ingress) ?? flow.ingress);
+        const own: AsHop = { 'domain-id': this.domain, 'ingress-port': this.privacy ? this.privacy.port(ingress) : ingress };
         if (hop.kind === 'local') return void paths.set(flow.id, [hopElement(own)]);
-        own['egress-port'] = hop.egress;
+        own['egress-port'] = (this.privacy ? this.privacy.port(hop.egress) : hop.egress) as string;
         paths.set(flow.id, [hopElement(own)]);
         if (chain.length >= this.maxHops) {
           return void faults.set(flow.id, { code: 'too-many-hops', message: `the walk crossed ${chain.length} domains, the most allowed`, domain: this.domain });
@@ -102,7 +109,8 @@ export class DomainService {
    * first) with their available bandwidth. Elements are numbered in the sorted order of
    * their ids, which reproduces seed 002's example indices.
    */
-  async rsa(flows: FlowSpec[], resourceState: 'raw' | 'compressed' = 'raw'): Promise<PathVectorAnswer> {
+  async rsa(requested: FlowSpec[], resourceState: 'raw' | 'compressed' = 'raw'): Promise<PathVectorAnswer> {
+    const flows = this.unsealed(requested);
     const answer = emptyAnswer(flows.map((f) => f.id));
     addDependency(answer, this.version());
     const used = new Set<string>();
@@ -110,7 +118,7 @@ export class DomainService {
     await Promise.all(
       flows.map(async (flow) => {
         const r = await this.safely(() => this.adapter.lookupPath(flow));
-        if (!r.ok) return void answer.faults.set(flow.id, r.fault);
+        if (!r.ok) return void answer.faults.set(flow.id, this.scrubbed(r.fault));
         answer.paths.set(flow.id, r.elements);
         if (r.shares?.some((s) => s !== 1)) shares.set(flow.id, r.shares);
         for (const e of r.elements) used.add(e);
@@ -122,7 +130,37 @@ export class DomainService {
     const ordered = new Map(flows.filter((f) => answer.paths.has(f.id)).map((f) => [f.id, answer.paths.get(f.id) as string[]]));
     answer.paths = ordered;
     if (shares.size > 0) answer.coefficients = new Map(flows.filter((f) => shares.has(f.id)).map((f) => [f.id, shares.get(f.id) as number[]]));
-    return resourceState === 'compressed' ? compressAnswer(answer, this.solver) : answer;
+    const result = resourceState === 'compressed' ? compressAnswer(answer, this.solver) : answer;
+    return this.anonymised(result);
+  }
+
+  /** Abstract elements get names of this answer only; they keep their numbers, not their ports. */
+  private anonymised(answer: PathVectorAnswer): PathVectorAnswer {
+    const privacy = this.privacy;
+    if (!privacy || ![...answer.elements.keys()].some((n) => privacy.isAbstract(n))) return answer;
+    const rename = new Map<string, string>();
+    const elements = new Map<string, ElementProps>();
+    for (const [name, props] of answer.elements) {
+      if (!privacy.isAbstract(name)) {
+        elements.set(name, props);
+        continue;
+      }
+      const fresh = privacy.ephemeralName();
+      rename.set(name, fresh);
+      const { ports: _ports, ...rest } = props;
+      elements.set(fresh, rest);
+    }
+    const paths = new Map([...answer.paths].map(([f, p]) => [f, p.map((n) => rename.get(n) ?? n)]));
+    return { ...answer, elements, paths };
+  }
+
+  private unsealed(flows: FlowSpec[]): FlowSpec[] {
+    const p = this.privacy;
+    return p ? flows.map((f) => ({ ...f, ingress: p.unsealIngress(f.ingress) })) : flows;
+  }
+
+  private scrubbed(fault: FlowFault): FlowFault {
+    return this.privacy ? { ...fault, message: this.privacy.scrub(fault.message) } : fault;
   }
 
   private async resourceProps(element: string): Promise<ElementProps> {
@@ -131,6 +169,8 @@ export class DomainService {
     props.availbw = typeof bw === 'number' ? bw : 0;
     const ports = await this.adapter.elementProp(element, 'ports');
     if (Array.isArray(ports)) props.ports = ports;
+    const rc = await this.adapter.elementProp(element, 'routingcost');
+    if (typeof rc === 'number' && Number.isFinite(rc)) props.routingcost = rc;
     return props;
   }
 

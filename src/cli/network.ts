@@ -14,6 +14,7 @@ import { NetworkMap } from '../alto/netmap.js';
 import { PropertyMaps } from '../alto/propmap.js';
 import { AltoService } from '../alto/service.js';
 import { DomainService } from '../agent/service.js';
+import { PrivacyPolicy } from '../agent/privacy.js';
 import { HttpPeerClient, type ClientOptions } from '../client/agent-client.js';
 import { createController } from '../controller/registry.js';
 import { RegistryLookup, type Registry } from '../lookup/registry.js';
@@ -87,7 +88,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     const agentDoc = OpenApiValidator.forRole(opts.openapi, 'agent');
     const agentValidator = new OpenApiValidator(agentDoc);
     opts.domains.forEach((d, i) => {
-      const service = new DomainService(createController(d), lookup, peers, { solver });
+      const service = new DomainService(createController(d), lookup, peers, { solver, privacy: new PrivacyPolicy(d) });
       const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName: `${d.id}.xdom-alto` });
       agents[i]?.server.on('request', app);
     });

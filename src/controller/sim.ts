@@ -82,6 +82,8 @@ export class SimController implements ControllerAdapter {
         return link ? [...link.ports] : [border?.peer.port, border?.port];
       case 'kind':
         return link ? 'link' : 'border-link';
+      case 'routingcost':
+        return routingCost(this.topology, link ?? (border as Border));
       default:
         return undefined;
     }
@@ -154,4 +156,20 @@ export class SimController implements ControllerAdapter {
 export function ecmpKey(flow: FlowSpec): string | undefined {
   if (flow.protocol === undefined || flow.srcPort === undefined || flow.dstPort === undefined) return undefined;
   return `${flow.src}|${flow.dst}|${flow.protocol}|${flow.srcPort}|${flow.dstPort}`;
+}
+
+/** The domain's routing-cost formula over one link's numbers; undefined without a formula. */
+export function routingCost(domain: Domain, l: Link | Border): number | undefined {
+  const f = domain['routing-cost'];
+  if (!f) return undefined;
+  const value = { capacity: l.capacity, available: l.available, cost: l.cost ?? 1 };
+  let total = f.constant ?? 0;
+  for (const t of f.terms ?? []) {
+    const v = value[t.property];
+    if (t.inverse) {
+      if (v === 0) return undefined; // no finite cost: the link carries nothing
+      total += t.weight / v;
+    } else total += t.weight * v;
+  }
+  return total;
 }

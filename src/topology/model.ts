@@ -17,6 +17,25 @@ export interface Domain {
   borders: Border[];
   /** Inter-domain routing: destination prefix -> egress border port (longest prefix wins). */
   routes: Route[];
+  /** What answers reveal of this domain's elements (default full); links and borders may override. */
+  privacy?: Privacy;
+  /** How each link's `routingcost` is computed; absent: links have none. */
+  'routing-cost'?: RoutingCost;
+}
+
+/**
+ * full: real element ids and port names. abstract: per-query names that reveal nothing of
+ * the topology, port names sealed (agent/privacy.ts).
+ */
+export type Privacy = 'full' | 'abstract';
+
+/**
+ * routingcost of a link = constant + Σ weight · property (or weight / property with
+ * `inverse`), over the link's own numbers. A formula as data: nothing is evaluated.
+ */
+export interface RoutingCost {
+  constant?: number;
+  terms?: { property: 'capacity' | 'available' | 'cost'; weight: number; inverse?: boolean }[];
 }
 
 export interface ControllerConfig {
@@ -47,6 +66,7 @@ export interface Link {
   available: number;
   /** Routing weight (default 1): intra-domain paths minimise the sum. */
   cost?: number;
+  privacy?: Privacy;
 }
 
 export interface Border {
@@ -59,6 +79,9 @@ export interface Border {
   capacity: number;
   available: number;
   peer: { domain: string; port: string; address: string };
+  /** Routing weight of the inter-domain link, for routingcost (default 1). */
+  cost?: number;
+  privacy?: Privacy;
 }
 
 export interface Route {

@@ -12,6 +12,11 @@ const port = {
 const bps = { type: 'integer', minimum: 0, description: 'bit/s' };
 const ip = { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] };
 const prefix = { type: 'string', pattern: '^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$', description: 'CIDR prefix' };
+const privacy = {
+  type: 'string',
+  enum: ['full', 'abstract'],
+  description: 'full: real ids and port names in answers; abstract: per-query names, port names sealed',
+};
 
 export const domainSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -50,6 +55,28 @@ export const domainSchema = {
       },
     },
     switches: { type: 'array', minItems: 1, items: id },
+    privacy,
+    'routing-cost': {
+      type: 'object',
+      description: 'routingcost of each link = constant + sum of weight * property (or weight / property with inverse)',
+      additionalProperties: false,
+      properties: {
+        constant: { type: 'number', minimum: 0 },
+        terms: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['property', 'weight'],
+            additionalProperties: false,
+            properties: {
+              property: { type: 'string', enum: ['capacity', 'available', 'cost'] },
+              weight: { type: 'number', minimum: 0 },
+              inverse: { type: 'boolean' },
+            },
+          },
+        },
+      },
+    },
     links: {
       type: 'array',
       items: {
@@ -62,6 +89,7 @@ export const domainSchema = {
           capacity: bps,
           available: bps,
           cost: { type: 'number', exclusiveMinimum: 0 },
+          privacy,
         },
       },
     },
@@ -77,6 +105,8 @@ export const domainSchema = {
           address: ip,
           capacity: bps,
           available: bps,
+          cost: { type: 'number', exclusiveMinimum: 0 },
+          privacy,
           peer: {
             type: 'object',
             required: ['domain', 'port', 'address'],
