@@ -79,7 +79,8 @@ export class SimController implements ControllerAdapter {
       case 'capacity':
         return link ? link.capacity : border?.capacity;
       case 'ports':
-        return link ? [...link.ports] : [border?.peer.port, border?.port];
+        // A border names only this domain's own port: the neighbour's port names are theirs to reveal.
+        return link ? [...link.ports] : [border?.port];
       case 'kind':
         return link ? 'link' : 'border-link';
       case 'routingcost':

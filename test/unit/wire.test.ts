@@ -342,7 +342,7 @@ describe('wire: encodeAnswer -> decodeAnswer', function () {
     const elements = new Map<string, Record<string, unknown>>(
       kind === 'rsa'
         ? [
-            ['elink0', { availbw: 100000000, ports: ['openflow1:1', 'openflow2:1'] }],
+            ['elink0', { availbw: 100000000, ports: ['openflow2:1'] }],
             ['ilink0', { availbw: 10000000, ports: ['openflow2:3', 'openflow5:1'] }],
             ['ilink1', { availbw: 5000000, ports: ['openflow5:2', null] }],
           ]
