@@ -116,7 +116,7 @@ describe('xdom topo generate', function () {
       expect(answer['flow-errors'] ?? []).to.deep.equal([]);
       pairs.forEach((p, f) => {
         const hops = (answer['flow-paths'][f] as number[]).map((i) => answer['path-property'][i]);
-        const predicted = asPathFrom(routesTo(model.graph, p.dst.as), p.src.as)?.map((x) => model.domains[x]?.id);
+        const predicted = asPathFrom(routesTo(model.graph, p.dst.as, model.prefer), p.src.as)?.map((x) => model.domains[x]?.id);
         expect(hops.map((h) => h['domain-id']), `${p.src.address} -> ${p.dst.address}`).to.deep.equal(predicted);
         // Each hop leaves by the border toward the next AS and the next enters at its far end.
         hops.slice(1).forEach((hop, k) => {

@@ -209,7 +209,7 @@ describe('topology generator', function () {
             }
           });
           // And the files realise the routing model's path.
-          expect(path).to.deep.equal(asPathFrom(routesTo(g, dst.as), src.as));
+          expect(path).to.deep.equal(asPathFrom(routesTo(g, dst.as, topo.prefer), src.as));
         }
       });
 

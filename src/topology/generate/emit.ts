@@ -2,10 +2,10 @@
  * Routing tables of the generated domains, and the registry.
  *
  * `full`: one route per destination prefix at every AS (N x ~2 prefixes per file).
- * `compact` (default): an AS with providers gets one default route, 0.0.0.0/0 toward the
- * provider its best routes use most, and explicit routes only where its valley-free choice
- * differs: destinations learned from customers or peers, and those whose best provider is
- * another one. Both forms forward every generated prefix identically (tests check it); they
+ * `compact` (default): an AS with providers gets one default route, 0.0.0.0/0 toward its
+ * preferred provider, and explicit routes only where its valley-free choice differs:
+ * destinations learned from customers or peers, and those another provider reaches by a
+ * strictly shorter path. Both forms forward every generated prefix identically (tests check it); they
  * differ only for addresses no AS announces, which `compact` sends up to a provider and
  * `full` refuses. See docs/decisions.md, "Generated topologies".
  */
@@ -20,32 +20,12 @@ export type RouteMode = 'compact' | 'full';
 /** Called after each destination of each routing pass. */
 export type Tick = () => void;
 
-/** The provider each AS's default route points at: the one most of its provider routes use. */
-export function defaultProviders(g: AsGraph, tick: Tick = () => {}): Int32Array {
-  const counts = g.providers.map((ps) => new Int32Array(ps.length));
-  for (let d = 0; d < g.size; d++) {
-    const r = routesTo(g, d);
-    for (let x = 0; x < g.size; x++) {
-      if (r.kind[x] !== PROVIDER) continue;
-      const j = (g.providers[x] as number[]).indexOf(r.next[x] as number);
-      const c = counts[x] as Int32Array;
-      c[j] = (c[j] as number) + 1;
-    }
-    tick();
-  }
-  // Ties go to the lower index (providers are sorted); -1 for an AS without providers.
-  return Int32Array.from(counts, (c, x) => {
-    let best = -1;
-    c.forEach((n, j) => {
-      if (best < 0 || n > (c[best] as number)) best = j;
-    });
-    return best < 0 ? -1 : ((g.providers[x] as number[])[best] as number);
-  });
-}
-
-/** Every AS's routes; `plans[x].portTo` gives the border port toward each neighbour. */
-export function routeTables(g: AsGraph, plans: DomainPlan[], mode: RouteMode, tick: Tick = () => {}): Route[][] {
-  const defaults = mode === 'compact' ? defaultProviders(g, tick) : new Int32Array(g.size).fill(-1);
+/**
+ * Every AS's routes; `plans[x].portTo` gives the border port toward each neighbour, and
+ * `prefer` each AS's preferred provider (routing.ts), where compact tables point the default.
+ */
+export function routeTables(g: AsGraph, plans: DomainPlan[], mode: RouteMode, prefer: Int32Array, tick: Tick = () => {}): Route[][] {
+  const defaults = mode === 'compact' ? prefer : new Int32Array(g.size).fill(-1);
   const port = (x: number, y: number) => {
     const p = plans[x]?.portTo.get(y);
     if (p === undefined) throw new Error(`AS ${x} has no border toward ${y}`);
@@ -56,7 +36,7 @@ export function routeTables(g: AsGraph, plans: DomainPlan[], mode: RouteMode, ti
     return up >= 0 ? [{ prefix: '0.0.0.0/0', egress: port(x, up) }] : [];
   });
   for (let d = 0; d < g.size; d++) {
-    const r = routesTo(g, d);
+    const r = routesTo(g, d, prefer);
     const prefixes = (plans[d] as DomainPlan).domain.prefixes.map((p) => p.prefix);
     for (let x = 0; x < g.size; x++) {
       if (x === d || r.kind[x] === NONE) continue;

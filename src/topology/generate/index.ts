@@ -10,6 +10,7 @@ import { planDomains } from './domain.js';
 import { registryOf, routeTables, type RouteMode } from './emit.js';
 import { buildAsGraph, type AsGraph } from './graph.js';
 import { Rng } from './prng.js';
+import { preferredProviders } from './routing.js';
 
 export { MAX_ASES } from './addressing.js';
 export type { AsGraph, Relation } from './graph.js';
@@ -26,8 +27,10 @@ export interface GenerateOptions {
 }
 
 export interface GeneratedTopology {
-  /** The AS graph with its relations: what the routes were computed from. */
+  /** The AS graph with its relations, and each AS's preferred provider: what the routes
+   * were computed from (`routesTo(graph, dst, prefer)` gives the paths the files realise). */
   graph: AsGraph;
+  prefer: Int32Array;
   /** Index i is AS i (as0001 is index 0). */
   domains: Domain[];
   registry: Registry;
@@ -41,8 +44,8 @@ export function generateTopology(opts: GenerateOptions): GeneratedTopology {
   if (!Number.isInteger(basePort) || basePort < 1 || basePort + ases - 1 > 65535) {
     throw new RangeError(`agent ports ${basePort}..${basePort + ases - 1} do not fit 1-65535`);
   }
-  // Work units: one per destination per routing pass (two passes when compact).
-  const total = ases * (mode === 'compact' ? 2 : 1);
+  // Work units: one per destination per routing pass (preferences, then tables).
+  const total = 2 * ases;
   let done = 0;
   const tick = () => {
     done++;
@@ -51,7 +54,8 @@ export function generateTopology(opts: GenerateOptions): GeneratedTopology {
   const rng = new Rng(seed);
   const graph = buildAsGraph(ases, rng.fork('graph'));
   const plans = planDomains(graph, rng.fork('domains'));
-  const tables = routeTables(graph, plans, mode, tick);
+  const prefer = preferredProviders(graph, tick);
+  const tables = routeTables(graph, plans, mode, prefer, tick);
   const domains = plans.map((p, x) => ({ ...p.domain, routes: tables[x] ?? [] }));
-  return { graph, domains, registry: registryOf(plans, basePort) };
+  return { graph, prefer, domains, registry: registryOf(plans, basePort) };
 }
