@@ -5,13 +5,16 @@
  *   xdom agent          one domain's agent
  *   xdom orchestrator   the orchestrator over a registry
  *   xdom query          ask a flow route; a readable table, or the raw body with --raw
+ *   xdom alto           ask the RFC resources (IRD, maps, endpoint and flow costs, path vectors)
+ *   xdom discover       RFC 8686 discovery of the ALTO server for an address (DNS, then registry)
  *   xdom validate       check domain and registry files, with file:line:column errors
  *   xdom schema         write the JSON Schemas of the files (domains/*.schema.json)
  *   xdom topo generate  write a generated multi-AS network (domain files and registry)
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { runAgent, runDemo, runOrchestrator } from './serve.js';
 import { runQuery } from './query.js';
+import { ALTO_RESOURCES, runAlto, runDiscover } from './alto.js';
 import { runSchema, runValidate } from './validate.js';
 import { runTopoGenerate } from './topo.js';
 
@@ -75,6 +78,35 @@ program
   .addOption(new Option('--request <form>', 'request form to send').choices(['simple', 'alto']).default('alto'))
   .option('--raw', 'print the raw answer (headers and body) instead of a table')
   .action(runQuery);
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+program
+  .command('alto')
+  .description('ask the RFC resources as a scheduler does: read the IRD, pick the resource by media type')
+  .addArgument(new Argument('<resource>', 'what to ask').choices(ALTO_RESOURCES))
+  .argument('[url]', 'the server root or its IRD', 'http://127.0.0.1:8080/xdom-alto/')
+  .option('-f, --flow <src,dst>', 'an endpoint pair (repeatable; default: the seed’s two flows)', collect, [] as string[])
+  .option('-m, --metric <metric>', 'routingcost, hopcount, as-hopcount, bw-available (or any metric the IRD lists)', 'routingcost')
+  .option('-c, --constraint <"op value">', 'a cost constraint, e.g. "le 4" (repeatable)', collect, [] as string[])
+  .option('--src-pid <pid>', 'a source PID (repeatable): filtered network or cost map', collect, [] as string[])
+  .option('--dst-pid <pid>', 'a destination PID (repeatable)', collect, [] as string[])
+  .option('--props <list>', 'ANE properties for pathvector, comma-separated')
+  .option('--costmap', 'pathvector over PIDs (the cost-map flavour) instead of endpoints')
+  .option('--entity <id>', 'a property-map entity: an address, a prefix or networkmap.pid:<pid> (repeatable)', collect, [] as string[])
+  .option('--property <name>', 'a property to ask for (repeatable)', collect, [] as string[])
+  .option('--raw', 'print the raw answer (headers and body) instead of a table')
+  .action(runAlto);
+
+program
+  .command('discover')
+  .description('find the ALTO server for an address: RFC 8686 U-NAPTR lookups, then the registry')
+  .argument('<address>', 'an IPv4 or IPv6 address or prefix')
+  .option('--dns <server>', 'DNS server, addr or addr:port (repeatable; default: the system’s)', collect, [] as string[])
+  .option('--registry <file>', 'the static registry to fall back on')
+  .option('--service <tag>', 'U-NAPTR service parameter', 'ALTO:https')
+  .option('--timeout <ms>', 'per DNS query', (v) => Number(v), 2000)
+  .action(runDiscover);
 
 program
   .command('validate')
