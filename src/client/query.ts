@@ -15,6 +15,8 @@ export interface QueryOptions {
   requestForm: RequestForm;
   answerForm: AnswerForm;
   timeoutMs?: number;
+  /** rsa: raw resources or the compressed constraint set (default: the server's). */
+  resourceState?: 'raw' | 'compressed';
 }
 
 export interface QueryResult {
@@ -29,7 +31,7 @@ export interface QueryResult {
 export async function queryFlows(baseUrl: string, flows: FlowSpec[], opts: QueryOptions): Promise<QueryResult> {
   const base = baseUrl.replace(/\/+$/, '');
   const url = `${base.endsWith('/xdom-alto') ? base : `${base}/xdom-alto`}/${opts.route}/lookup`;
-  const req = encodeFlowRequest(opts.requestForm, flows);
+  const req = encodeFlowRequest(opts.requestForm, flows, opts.resourceState ? { resourceState: opts.resourceState } : {});
   const res = await request(url, {
     method: 'POST',
     headers: { 'content-type': req.contentType, accept: acceptFor(opts.answerForm) },
@@ -40,7 +42,19 @@ export async function queryFlows(baseUrl: string, flows: FlowSpec[], opts: Query
   const contentType = String(res.headers['content-type'] ?? '');
   const result: QueryResult = { status: res.statusCode, contentType, body };
   if (res.statusCode === 200) {
-    result.answer = decodeAnswer(opts.route, contentType, body, flows.map((f) => f.id));
+    // A simple request names its flows flow1..flowN on the server (wire/request.ts).
+    const wireIds = opts.requestForm === 'simple' ? flows.map((_, i) => `flow${i + 1}`) : flows.map((f) => f.id);
+    const answer = decodeAnswer(opts.route, contentType, body, wireIds);
+    result.answer = opts.requestForm === 'simple' ? renameFlows(answer, wireIds, flows.map((f) => f.id)) : answer;
   }
   return result;
+}
+
+function renameFlows(a: PathVectorAnswer, from: string[], to: string[]): PathVectorAnswer {
+  const name = new Map(from.map((id, i) => [id, to[i] as string]));
+  const re = <V>(m: Map<string, V>) => new Map([...m].map(([k, v]) => [name.get(k) ?? k, v]));
+  const out: PathVectorAnswer = { ...a, flows: a.flows.map((f) => name.get(f) ?? f), paths: re(a.paths), faults: re(a.faults) };
+  if (a.coefficients) out.coefficients = re(a.coefficients);
+  if (a.rates) out.rates = { ...a.rates, flows: re(a.rates.flows) };
+  return out;
 }
