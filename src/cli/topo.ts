@@ -43,9 +43,10 @@ export async function runTopoGenerate(flags: TopoFlags): Promise<void> {
   show?.(1, 'done');
   const peerings = topo.graph.links.filter((l) => l.kind === 'peer').length;
   const routes = topo.domains.reduce((n, d) => n + d.routes.length, 0);
+  const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
   console.log(
-    `wrote ${topo.domains.length} domain files and registry.yaml to ${flags.out} (${(bytes / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s: ` +
-      `${topo.graph.links.length} AS links (${peerings} peerings), ${topo.graph.core} tier-1 ASes, ${routes} routes (${flags.routes})`,
+    `wrote ${n(topo.domains.length, 'domain file')} and registry.yaml to ${flags.out} (${(bytes / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s: ` +
+      `${n(topo.graph.links.length, 'AS link')} (${n(peerings, 'peering')}), ${n(topo.graph.core, 'tier-1 AS')}, ${n(routes, 'route')} (${flags.routes})`,
   );
 }
 
