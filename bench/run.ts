@@ -5,6 +5,8 @@
  *   clients   the agent-to-agent HTTP client: undici request (HttpPeerClient's choice)
  *             vs axios (keep-alive agent) vs fetch, the same rsa request to as2
  *   forms     orchestrator flow-cost latency for the seed's two flows, per answer form
+ *   compress  resource-state compression: raw vs compressed rows and time per call, per LP
+ *             solver (HiGHS warm-started, HiGHS fresh per solve, yalps) on the same states
  *
  * Writes bench/results/latest.json. `--quick` runs fewer iterations.
  */
@@ -19,6 +21,7 @@ import { queryFlows } from '../src/client/query.js';
 import type { FlowSpec } from '../src/model/flow.js';
 import type { AnswerForm } from '../src/wire/forms.js';
 import { startExample, SEED_ALTO_RSA } from '../test/helpers/network.js';
+import { benchCompression, type CompressionRow } from './compression.js';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 500 : 3000;
@@ -127,6 +130,15 @@ for (const r of rows) {
     `${r.scenario.padEnd(10)} ${r.variant.padEnd(16)} ${String(r.requests).padStart(8)} ${r.median_ms.toFixed(2).padStart(10)} ${r.p95_ms.toFixed(2).padStart(7)} ${String(r.per_s).padStart(8)}   ${ratio}x`,
   );
 }
+process.stderr.write('compress: minimal equivalent constraint sets\n');
+const compression: CompressionRow[] = await benchCompression(quick, (l) => process.stderr.write(`${l}\n`));
+console.log('\nscenario             solver       flows   raw  dominance  compressed  LP solves  median_ms  vs first');
+for (const r of compression) {
+  const first = compression.find((x) => x.scenario === r.scenario) as CompressionRow;
+  console.log(
+    `${r.scenario.padEnd(20)} ${r.variant.padEnd(11)} ${String(r.flows).padStart(6)} ${String(r.raw).padStart(5)} ${String(r.after_dominance).padStart(10)} ${String(r.compressed).padStart(11)} ${String(r.lp_solves).padStart(10)} ${r.median_ms.toFixed(2).padStart(10)}  ${(r.median_ms / first.median_ms).toFixed(2)}x`,
+  );
+}
 const out = join(ROOT, 'bench', 'results', 'latest.json');
-writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, rows }, null, 2)}\n`);
+writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, rows, compression }, null, 2)}\n`);
 console.log(`\nwrote ${out}`);
