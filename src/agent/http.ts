@@ -9,9 +9,17 @@ import type { DomainService } from './service.js';
 export function createAgentApp(service: DomainService, opts: ServerOptions): express.Express {
   return createApp(
     [
-      { path: '/xdom-alto/as-path/lookup', kind: 'as-path', resourceId: 'as-path', handle: (flows, ctx) => service.asPath(flows, ctx.visited, ctx.budgetMs) },
-      { path: '/xdom-alto/rsa/lookup', kind: 'rsa', resourceId: 'rsa', handle: (flows, ctx) => service.rsa(flows, ctx.options.resourceState ?? 'raw') },
+      { path: '/xdom-alto/as-path/lookup', kind: 'as-path', resourceId: 'as-path', handle: (flows, ctx) => service.asPath(flows, ctx.visited, ctx.budgetMs, ctx.options.hopOnly === true) },
+      { path: '/xdom-alto/rsa/lookup', kind: 'rsa', resourceId: 'rsa', handle: (flows, ctx) => service.rsa(flows, ctx.options.resourceState ?? 'raw', ctx.queryId) },
     ],
-    opts,
+    {
+      ...opts,
+      mount: (app) => {
+        app.get('/xdom-alto/version', (_req, res) => {
+          res.json({ meta: { vtag: service.version() } });
+        });
+        opts.mount?.(app);
+      },
+    },
   );
 }

@@ -10,7 +10,7 @@
  * back to the same domain in its rsa lookup. So they are sealed: AES-256-GCM under a key
  * only this agent holds, with a fresh IV per answer, and unsealed when they come back.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { Domain, Privacy } from '../topology/model.js';
 
 const PREFIX = 'sealed:';
@@ -43,6 +43,7 @@ export class Sealer {
 export class PrivacyPolicy {
   private readonly levels = new Map<string, Privacy>();
   private readonly secrets: string[];
+  private readonly nameKey = randomBytes(32);
   readonly hops: Privacy;
 
   constructor(
@@ -89,8 +90,13 @@ export class PrivacyPolicy {
     return out;
   }
 
-  /** A fresh element name for one answer: 12 random hex digits, no topology in it. */
-  ephemeralName(): string {
-    return `x${randomBytes(6).toString('hex')}`;
+  /**
+   * A name for an element in one query: 12 hex digits of an HMAC (under a key only this
+   * agent holds) of the orchestrator's query id and the element, so one query sees one
+   * name across its requests and the next query another; without a query id, random.
+   */
+  ephemeralName(element: string, queryId?: string): string {
+    if (queryId === undefined) return `x${randomBytes(6).toString('hex')}`;
+    return `x${createHmac('sha256', this.nameKey).update(`${queryId}|${element}`).digest('hex').slice(0, 12)}`;
   }
 }

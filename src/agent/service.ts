@@ -48,7 +48,7 @@ export class DomainService {
     return { 'resource-id': `${this.domain}-topology`, tag: this.adapter.version() };
   }
 
-  async asPath(requested: FlowSpec[], visited: string[] = [], budgetMs?: number): Promise<PathVectorAnswer> {
+  async asPath(requested: FlowSpec[], visited: string[] = [], budgetMs?: number, hopOnly = false): Promise<PathVectorAnswer> {
     const flows = this.unsealed(requested);
     const ids = flows.map((f) => f.id);
     const faults = new Map<FlowId, FlowFault>();
@@ -69,6 +69,12 @@ export class DomainService {
         const own: AsHop = { 'domain-id': this.domain, 'ingress-port': this.privacy ? this.privacy.port(ingress) : ingress };
         if (hop.kind === 'local') return void paths.set(flow.id, [hopElement(own)]);
         own['egress-port'] = (this.privacy ? this.privacy.port(hop.egress) : hop.egress) as string;
+        if (hopOnly) {
+          // Where the flow goes next, for a walker that asks each domain itself.
+          const el = hopElement(own);
+          el.props = { ...el.props, 'next-domain': hop.domain, 'next-ingress': hop.port, 'next-address': hop.address };
+          return void paths.set(flow.id, [el]);
+        }
         paths.set(flow.id, [hopElement(own)]);
         if (chain.length >= this.maxHops) {
           return void faults.set(flow.id, { code: 'too-many-hops', message: `the walk crossed ${chain.length} domains, the most allowed`, domain: this.domain });
@@ -101,7 +107,10 @@ export class DomainService {
         if (r.ok) deps.push(...r.answer.dependsOn);
       }),
     );
-    return composeAnswer(ids, paths, faults, deps);
+    const answer = composeAnswer(ids, paths, faults, deps);
+    // Sealed port names are made per answer: a cache must not hand them out again.
+    if (this.privacy?.hops === 'abstract') answer.cacheable = false;
+    return answer;
   }
 
   /**
@@ -109,7 +118,7 @@ export class DomainService {
    * first) with their available bandwidth. Elements are numbered in the sorted order of
    * their ids, which reproduces seed 002's example indices.
    */
-  async rsa(requested: FlowSpec[], resourceState: 'raw' | 'compressed' = 'raw'): Promise<PathVectorAnswer> {
+  async rsa(requested: FlowSpec[], resourceState: 'raw' | 'compressed' = 'raw', queryId?: string): Promise<PathVectorAnswer> {
     const flows = this.unsealed(requested);
     const answer = emptyAnswer(flows.map((f) => f.id));
     addDependency(answer, this.version());
@@ -131,11 +140,11 @@ export class DomainService {
     answer.paths = ordered;
     if (shares.size > 0) answer.coefficients = new Map(flows.filter((f) => shares.has(f.id)).map((f) => [f.id, shares.get(f.id) as number[]]));
     const result = resourceState === 'compressed' ? compressAnswer(answer, this.solver) : answer;
-    return this.anonymised(result);
+    return this.anonymised(result, queryId);
   }
 
   /** Abstract elements get names of this answer only; they keep their numbers, not their ports. */
-  private anonymised(answer: PathVectorAnswer): PathVectorAnswer {
+  private anonymised(answer: PathVectorAnswer, queryId?: string): PathVectorAnswer {
     const privacy = this.privacy;
     if (!privacy || ![...answer.elements.keys()].some((n) => privacy.isAbstract(n))) return answer;
     const rename = new Map<string, string>();
@@ -145,13 +154,13 @@ export class DomainService {
         elements.set(name, props);
         continue;
       }
-      const fresh = privacy.ephemeralName();
+      const fresh = privacy.ephemeralName(name, queryId);
       rename.set(name, fresh);
       const { ports: _ports, ...rest } = props;
       elements.set(fresh, rest);
     }
     const paths = new Map([...answer.paths].map(([f, p]) => [f, p.map((n) => rename.get(n) ?? n)]));
-    return { ...answer, elements, paths };
+    return { ...answer, elements, paths, cacheable: false };
   }
 
   private unsealed(flows: FlowSpec[]): FlowSpec[] {

@@ -19,7 +19,9 @@ import { HttpPeerClient, type ClientOptions } from '../client/agent-client.js';
 import { createController } from '../controller/registry.js';
 import { RegistryLookup, type Registry } from '../lookup/registry.js';
 import { createOrchestratorApp } from '../orchestrator/http.js';
-import { Orchestrator } from '../orchestrator/walk.js';
+import { Orchestrator, type WalkStrategy } from '../orchestrator/walk.js';
+import { WalkCache } from '../orchestrator/cache.js';
+import type { ControllerAdapter } from '../controller/adapter.js';
 import { highsSolver } from '../rsa/lp.js';
 import type { Domain } from '../topology/model.js';
 import { OpenApiValidator, type OpenApiDocument } from '../wire/openapi.js';
@@ -37,11 +39,17 @@ export interface NetworkOptions {
   bodyLimit?: number;
   client?: ClientOptions;
   log?: (line: string) => void;
+  /** How the orchestrator asks the domains (default batched). */
+  strategy?: WalkStrategy;
+  /** The orchestrator's cache: how long a domain's version stays trusted, ms (default 1000); null = no cache. */
+  cacheMaxAgeMs?: number | null;
 }
 
 export interface RunningNetwork {
-  orchestrator?: { url: string; server: Server };
-  agents: { domain: string; url: string; server: Server }[];
+  orchestrator?: { url: string; server: Server; walk: Orchestrator; cache?: WalkCache };
+  agents: { domain: string; url: string; server: Server; controller?: ControllerAdapter }[];
+  /** The orchestrator's client to the agents (its counters). */
+  peers: HttpPeerClient;
   registry: Registry;
   close(): Promise<void>;
 }
@@ -60,7 +68,9 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     return { server, url: `http://${h}:${addr.port}/xdom-alto` };
   };
+  // Agents' client (recursion) and the orchestrator's own, so that its counters are its own.
   const peers = new HttpPeerClient(opts.client);
+  const orchPeers = new HttpPeerClient(opts.client);
   const close = async () => {
     await Promise.all(
       servers.map(
@@ -72,6 +82,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       ),
     );
     await peers.close();
+    await orchPeers.close();
   };
   try {
     const solver = await highsSolver();
@@ -88,12 +99,17 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     const agentDoc = OpenApiValidator.forRole(opts.openapi, 'agent');
     const agentValidator = new OpenApiValidator(agentDoc);
     opts.domains.forEach((d, i) => {
-      const service = new DomainService(createController(d), lookup, peers, { solver, privacy: new PrivacyPolicy(d) });
+      const controller = createController(d);
+      const a = agents[i];
+      if (a) a.controller = controller;
+      const service = new DomainService(controller, lookup, peers, { solver, privacy: new PrivacyPolicy(d) });
       const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName: `${d.id}.xdom-alto` });
       agents[i]?.server.on('request', app);
     });
     if (orch) {
-      const orchestrator = new Orchestrator(lookup, peers, solver);
+      const cache = opts.cacheMaxAgeMs === null ? undefined : new WalkCache(opts.cacheMaxAgeMs ?? 1000);
+      const orchestrator = new Orchestrator(lookup, orchPeers, solver, { strategy: opts.strategy ?? 'batched', ...(cache ? { cache } : {}) });
+      Object.assign(orch, { walk: orchestrator, ...(cache ? { cache } : {}) });
       const validator = new OpenApiValidator(opts.openapi);
       // The RFC resources (src/alto) over the registry; AS numbers only where this process
       // runs the domains (xdom demo): the orchestrator reads no domain files.
@@ -109,7 +125,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       });
       orch.server.on('request', app);
     }
-    return { agents, registry, close, ...(orch ? { orchestrator: orch } : {}) };
+    return { agents, registry, close, peers: orchPeers, ...(orch ? { orchestrator: orch as RunningNetwork['orchestrator'] } : {}) };
   } catch (e) {
     await close();
     throw e;

@@ -8,13 +8,13 @@
  * or a body that does not decode come back as a FlowFault for the flows asked about.
  */
 import { Agent, request } from 'undici';
-import type { PathVectorAnswer } from '../model/answer.js';
+import type { PathVectorAnswer, VersionTag } from '../model/answer.js';
 import { AltoError } from '../model/errors.js';
 import type { FlowFault, FlowSpec } from '../model/flow.js';
 import type { RouteKind } from '../wire/answer.js';
 import { decodeAnswer } from '../wire/decode-answer.js';
 import { acceptFor } from '../wire/forms.js';
-import { BUDGET_HEADER, BUDGET_SHARE, VISITED_HEADER } from '../wire/headers.js';
+import { BUDGET_HEADER, BUDGET_SHARE, QUERY_HEADER, VISITED_HEADER } from '../wire/headers.js';
 import { encodeFlowRequest } from '../wire/request.js';
 
 export type LookupResult = { ok: true; answer: PathVectorAnswer } | { ok: false; fault: FlowFault };
@@ -26,11 +26,25 @@ export interface LookupOptions {
   budgetMs?: number;
   /** rsa lookups: raw resources or the compressed constraint set. */
   resourceState?: 'raw' | 'compressed';
+  /** as-path lookups: this domain's hop only, no recursion. */
+  hopOnly?: boolean;
+  /** The orchestrator's query id (xdom-query). */
+  queryId?: string;
+}
+
+/** What a client has sent so far (for the benchmark and the walk's statistics). */
+export interface ClientStats {
+  requests: number;
+  bytesOut: number;
+  bytesIn: number;
 }
 
 export interface PeerClient {
   lookup(route: Exclude<RouteKind, 'flow-cost'>, baseUri: string, flows: FlowSpec[], opts: LookupOptions): Promise<LookupResult>;
+  /** The agent's current version tag (GET <uri>/version). */
+  version(baseUri: string): Promise<{ ok: true; vtag: VersionTag } | { ok: false; fault: FlowFault }>;
   close(): Promise<void>;
+  stats?(): ClientStats;
 }
 
 export interface ClientOptions {
@@ -46,6 +60,7 @@ export class HttpPeerClient implements PeerClient {
   private readonly dispatcher: Agent;
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
+  private readonly counters: ClientStats = { requests: 0, bytesOut: 0, bytesIn: 0 };
 
   constructor(opts: ClientOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
@@ -56,9 +71,15 @@ export class HttpPeerClient implements PeerClient {
   async lookup(route: Exclude<RouteKind, 'flow-cost'>, baseUri: string, flows: FlowSpec[], opts: LookupOptions): Promise<LookupResult> {
     const timeoutMs = Math.min(this.timeoutMs, opts.budgetMs ?? Infinity);
     const url = `${baseUri.replace(/\/+$/, '')}/${route}/lookup`;
-    const req = encodeFlowRequest('alto', flows, opts.resourceState ? { resourceState: opts.resourceState } : {});
+    const req = encodeFlowRequest('alto', flows, {
+      ...(opts.resourceState ? { resourceState: opts.resourceState } : {}),
+      ...(opts.hopOnly ? { hopOnly: true } : {}),
+    });
+    this.counters.requests++;
+    this.counters.bytesOut += Buffer.byteLength(req.body);
     let status: number;
     let contentType: string;
+    let noStore = false;
     let bytes: Buffer;
     try {
       const res = await request(url, {
@@ -69,24 +90,46 @@ export class HttpPeerClient implements PeerClient {
           accept: acceptFor('aggregation'),
           [VISITED_HEADER]: opts.visited.join(','),
           [BUDGET_HEADER]: String(Math.max(1, Math.floor(timeoutMs * BUDGET_SHARE))),
+          ...(opts.queryId ? { [QUERY_HEADER]: opts.queryId } : {}),
         },
         body: req.body,
         signal: AbortSignal.timeout(timeoutMs),
       });
       status = res.statusCode;
       contentType = String(res.headers['content-type'] ?? '');
+      noStore = /no-store/i.test(String(res.headers['cache-control'] ?? ''));
       bytes = await readCapped(res.body, this.maxBytes);
+      this.counters.bytesIn += bytes.length;
     } catch (e) {
       return { ok: false, fault: { code: 'agent-unreachable', message: `${url}: ${describe(e, timeoutMs)}` } };
     }
     try {
       const answer = decodeAnswer(route, contentType, bytes, flows.map((f) => f.id));
       if (status !== 200) throw new Error(`HTTP ${status}`);
+      if (noStore) answer.cacheable = false;
       return { ok: true, answer };
     } catch (e) {
       const what = e instanceof AltoError ? `${e.code}: ${e.message}` : describe(e);
       return { ok: false, fault: { code: 'agent-error', message: `${url} answered ${status}: ${what}` } };
     }
+  }
+
+  async version(baseUri: string): Promise<{ ok: true; vtag: VersionTag } | { ok: false; fault: FlowFault }> {
+    const url = `${baseUri.replace(/\/+$/, '')}/version`;
+    this.counters.requests++;
+    try {
+      const res = await request(url, { method: 'GET', dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.timeoutMs) });
+      const body = (await res.body.json()) as { meta?: { vtag?: VersionTag } };
+      const vtag = body?.meta?.vtag;
+      if (res.statusCode !== 200 || typeof vtag?.tag !== 'string') throw new Error(`HTTP ${res.statusCode}`);
+      return { ok: true, vtag };
+    } catch (e) {
+      return { ok: false, fault: { code: 'agent-unreachable', message: `${url}: ${describe(e, this.timeoutMs)}` } };
+    }
+  }
+
+  stats(): ClientStats {
+    return { ...this.counters };
   }
 
   async close(): Promise<void> {

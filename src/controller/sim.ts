@@ -22,9 +22,15 @@ export class SimController implements ControllerAdapter {
   private readonly portBw = new Map<string, number>();
   private readonly localHosts = new PrefixTable<string>(); // address/prefix -> attach port
   private readonly routes = new PrefixTable<string>(); // prefix -> egress port
-  private readonly tag: string;
+  private tag: string;
+  private changes = 0;
 
-  constructor(private readonly topology: Domain) {
+  private readonly topology: Domain;
+
+  constructor(domain: Domain) {
+    // Its own copy: setAvailable changes it, the caller's value stays as loaded.
+    const topology = structuredClone(domain);
+    this.topology = topology;
     this.domain = topology.id;
     this.tag = createHash('sha1').update(JSON.stringify(topology)).digest('hex');
     this.graph = new EcmpGraph(
@@ -58,6 +64,25 @@ export class SimController implements ControllerAdapter {
 
   version(): string {
     return this.tag;
+  }
+
+  /**
+   * Change an element's available bandwidth at run time (what a live controller reports);
+   * the version tag changes with it, so caches keyed on it drop their entries.
+   */
+  setAvailable(element: string, bps: number): void {
+    const link = this.links.get(element);
+    const border = this.bordersById.get(element);
+    if (!link && !border) throw new Error(`${this.domain} has no element ${element}`);
+    if (link) {
+      link.available = bps;
+      for (const p of link.ports) this.portBw.set(p, bps);
+    } else if (border) {
+      border.available = bps;
+      this.portBw.set(border.port, bps);
+    }
+    this.changes++;
+    this.tag = createHash('sha1').update(JSON.stringify(this.topology)).update(`#${this.changes}`).digest('hex');
   }
 
   ingressPort(ingress: string): string | undefined {

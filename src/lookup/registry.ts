@@ -27,6 +27,8 @@ export interface ServiceLookup {
   lookup(address: string): AgentRef | undefined;
   /** The agent of a domain by its id (the orchestrator reaches every domain on a path). */
   agentFor(domain: string): AgentRef | undefined;
+  /** The registered prefix an address falls in (what the batched walk groups destinations by). */
+  prefixOf?(address: string): string | undefined;
 }
 
 export class RegistryLookup implements ServiceLookup {
@@ -59,5 +61,9 @@ export class RegistryLookup implements ServiceLookup {
 
   agentFor(domain: string): AgentRef | undefined {
     return this.byDomain.get(domain);
+  }
+
+  prefixOf(address: string): string | undefined {
+    return this.table.match(address)?.prefix.text;
   }
 }

@@ -36,6 +36,11 @@ export interface PathVectorAnswer {
   dependsOn: VersionTag[];
   /** Rates the flows can get over the answer's resource state (orchestrator rsa answers). */
   rates?: Rates;
+  /**
+   * false when the answer holds names made for one query (an abstract domain's elements):
+   * sent as `Cache-Control: no-store`, and a cache must not keep it.
+   */
+  cacheable?: boolean;
 }
 
 export function emptyAnswer(flows: FlowId[]): PathVectorAnswer {

@@ -17,7 +17,7 @@ import type { FlowSpec } from '../model/flow.js';
 import { encodeAnswer, type RouteKind } from '../wire/answer.js';
 import { encodeError } from '../wire/error.js';
 import { MEDIA, REQUEST_MEDIA, chooseAnswerForm } from '../wire/forms.js';
-import { BUDGET_HEADER, VISITED_HEADER, parseBudget, parseVisited } from '../wire/headers.js';
+import { BUDGET_HEADER, QUERY_HEADER, VISITED_HEADER, parseBudget, parseVisited } from '../wire/headers.js';
 import { DEFAULT_MAX_DEPTH, parseJson } from '../wire/json.js';
 import { parseMediaType } from '../wire/mediatype.js';
 import type { OpenApiDocument, OpenApiValidator } from '../wire/openapi.js';
@@ -30,6 +30,8 @@ export interface RequestContext {
   budgetMs?: number;
   /** Request-level options (resource-state). */
   options: RequestOptions;
+  /** The orchestrator's id of the query this request serves, when it sent one. */
+  queryId?: string;
 }
 
 export interface FlowRoute {
@@ -119,6 +121,8 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
         const ctx: RequestContext = { visited: parseVisited(req.headers[VISITED_HEADER]), options: decodeOptions(value) };
         const budgetMs = parseBudget(req.headers[BUDGET_HEADER]);
         if (budgetMs !== undefined) ctx.budgetMs = budgetMs;
+        const q = req.headers[QUERY_HEADER];
+        if (typeof q === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(q)) ctx.queryId = q;
         const answer = await route.handle(flows, ctx);
         const host = opts.hostName ?? (req.hostname || 'localhost');
         const encoded = encodeAnswer(route.kind, res.locals.form, answer, { resourceId: route.resourceId, host });
@@ -130,6 +134,7 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
           if (problems.length > 0) throw new Error(`answer does not match the OpenAPI document: ${problems.join('; ')}`);
         }
         res.status(200).setHeader('content-type', encoded.contentType);
+        if (answer.cacheable === false) res.setHeader('cache-control', 'no-store');
         res.end(encoded.body);
       },
     );

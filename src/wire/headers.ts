@@ -8,6 +8,12 @@
  *                   less, so a silent far domain faults its own flows, not the whole walk
  */
 export const VISITED_HEADER = 'xdom-visited';
+/**
+ * xdom-query: an id the orchestrator gives one query, sent on every request it makes for
+ * it, so that an abstract domain names an element the same way across those requests
+ * (and differently in the next query).
+ */
+export const QUERY_HEADER = 'xdom-query';
 export const BUDGET_HEADER = 'xdom-budget-ms';
 
 /** The share of its own budget a caller passes on, so each hop answers before its caller gives up. */

@@ -39,7 +39,7 @@ export class OpenApiValidator {
   /** A copy of the document with only the paths of one role (an agent serves no orchestrator-only path). */
   static forRole(doc: OpenApiDocument, role: 'agent' | 'orchestrator'): OpenApiDocument {
     const paths = Object.fromEntries(
-      Object.entries(doc.paths).filter(([, item]) => role === 'orchestrator' || item['x-xdom-role'] !== 'orchestrator'),
+      Object.entries(doc.paths).filter(([, item]) => item['x-xdom-role'] === undefined || item['x-xdom-role'] === role),
     );
     return { ...doc, paths };
   }

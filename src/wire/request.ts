@@ -87,16 +87,25 @@ function familyOf(address: string): 4 | 6 {
 export interface RequestOptions {
   /** rsa lookups: the raw resources, or the minimal equivalent constraint set (rsa/compress.ts). */
   resourceState?: 'raw' | 'compressed';
+  /**
+   * as-path lookups at an agent: answer this domain's hop only, with where each flow goes
+   * next, instead of recursing (the orchestrator's batched walk, docs/decisions.md).
+   */
+  hopOnly?: boolean;
 }
 
 export function decodeOptions(body: unknown): RequestOptions {
-  const v = (body as Record<string, unknown>)['resource-state'];
-  return v === 'raw' || v === 'compressed' ? { resourceState: v } : {};
+  const b = body as Record<string, unknown>;
+  const v = b['resource-state'];
+  const out: RequestOptions = v === 'raw' || v === 'compressed' ? { resourceState: v } : {};
+  if (b['hop-only'] === true) out.hopOnly = true;
+  return out;
 }
 
 /** The inverse of decodeFlows: a request body in either form (clients, agents recursing). */
 export function encodeFlowRequest(form: RequestForm, flows: FlowSpec[], opts: RequestOptions = {}): { contentType: string; body: string } {
-  const extra = opts.resourceState ? { 'resource-state': opts.resourceState } : {};
+  const extra: Record<string, unknown> = opts.resourceState ? { 'resource-state': opts.resourceState } : {};
+  if (opts.hopOnly) extra['hop-only'] = true;
   if (form === 'simple') {
     const list = flows.map((f) => {
       const d: Record<string, unknown> = { src: f.src, dst: f.dst, ingress: f.ingress };

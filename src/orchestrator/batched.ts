@@ -1,0 +1,271 @@
+/**
+ * The batched walk (issue 5): the orchestrator asks each domain itself, one round at a
+ * time, instead of letting agents recurse.
+ *
+ *   round k   every domain that holds flows in this round gets ONE as-path request
+ *             (`hop-only`) carrying all of them; all domains of the round in parallel,
+ *             at most `maxInFlight` requests at once; the answers say where each flow goes
+ *             next, which makes round k+1
+ *   rsa       a domain's resource request leaves as soon as its flows of the round are
+ *             known, overlapping the later rounds
+ *   dedup     flows with the same (domain, ingress, destination prefix) have the same next
+ *             hop when routing is by destination prefix: one representative is asked
+ *   cache     answers per domain under its version tag (cache.ts); a repeated query is
+ *             answered mostly from it
+ *
+ * With `batch: false` and no cache it is the naive walk the benchmark compares against:
+ * every flow alone, hop by hop, one request per (domain, flow).
+ */
+import { randomBytes } from 'node:crypto';
+import type { VersionTag } from '../model/answer.js';
+import { asHop, type AsHop, type PathElement } from '../model/compose.js';
+import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
+import type { AgentRef, ServiceLookup } from '../lookup/registry.js';
+import type { PeerClient } from '../client/agent-client.js';
+import { type HopEntry, type RsaEntry, WalkCache } from './cache.js';
+
+export interface WalkOptions {
+  /** One request per (domain, round) with every flow there; false = one per (domain, flow). */
+  batch: boolean;
+  /** Ask once per (domain, ingress, destination prefix). */
+  dedup: boolean;
+  cache?: WalkCache;
+  maxInFlight: number;
+  maxHops: number;
+}
+
+export interface Walked {
+  hops: Map<FlowId, AsHop[]>;
+  faults: Map<FlowId, FlowFault>;
+  deps: VersionTag[];
+}
+
+export interface WalkResult {
+  walked: Walked;
+  /** Per flow, one element list per hop (empty when resources were not asked for). */
+  resources: Map<FlowId, PathElement[][]>;
+  rounds: number;
+}
+
+interface Position {
+  flow: FlowSpec;
+  agent: AgentRef;
+  ingress: string | null;
+  hops: AsHop[];
+}
+
+export class BatchedWalker {
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly lookup: ServiceLookup,
+    private readonly peers: PeerClient,
+    private readonly opts: WalkOptions,
+  ) {}
+
+  async run(flows: FlowSpec[], want: { resources: boolean; resourceState: 'raw' | 'compressed' }): Promise<WalkResult> {
+    const queryId = randomBytes(9).toString('base64url');
+    const walked: Walked = { hops: new Map(), faults: new Map(), deps: [] };
+    const resources = new Map<FlowId, PathElement[][]>();
+    const rsaJobs: Promise<void>[] = [];
+    let pending: Position[] = [];
+    for (const f of flows) {
+      const agent = this.lookup.lookup(f.src);
+      if (!agent) walked.faults.set(f.id, { code: 'unknown-source', message: `no domain is registered for source ${f.src}` });
+      else pending.push({ flow: f, agent, ingress: f.ingress, hops: [] });
+    }
+    let rounds = 0;
+    while (pending.length > 0) {
+      rounds++;
+      const groups = new Map<string, Position[]>();
+      for (const p of pending) {
+        const key = this.opts.batch ? p.agent.uri : `${p.agent.uri} ${p.flow.id}`;
+        groups.set(key, [...(groups.get(key) ?? []), p]);
+      }
+      await this.revalidate([...groups.values()].map((g) => (g[0] as Position).agent));
+      const next: Position[] = [];
+      await Promise.all(
+        [...groups.values()].map(async (group) => {
+          const agent = (group[0] as Position).agent;
+          const answers = await this.hops(agent, group, walked.deps, queryId);
+          const arrived: Position[] = [];
+          for (const p of group) {
+            const a = answers.get(p.flow.id) as HopEntry;
+            if (!a.ok) {
+              walked.faults.set(p.flow.id, a.fault);
+              continue;
+            }
+            arrived.push(p);
+            const hops = [...p.hops, a.hop];
+            walked.hops.set(p.flow.id, hops);
+            if (!a.next) continue;
+            const nextAgent = this.lookup.lookup(a.next.address);
+            const fault = !nextAgent
+              ? { code: 'no-agent' as const, message: `no agent is registered for ${a.next.domain}'s ingress ${a.next.address}`, domain: agent.domain }
+              : hops.some((h) => h['domain-id'] === nextAgent.domain)
+                ? { code: 'loop' as const, message: `the walk came back to ${nextAgent.domain} (${[...hops.map((h) => h['domain-id']), nextAgent.domain].join(' > ')})`, domain: nextAgent.domain }
+                : hops.length >= this.opts.maxHops
+                  ? { code: 'too-many-hops' as const, message: `the walk crossed ${hops.length} domains, the most allowed`, domain: agent.domain }
+                  : undefined;
+            if (fault) walked.faults.set(p.flow.id, fault);
+            else next.push({ flow: p.flow, agent: nextAgent as AgentRef, ingress: a.next.ingress, hops });
+          }
+          if (want.resources && arrived.length > 0) {
+            rsaJobs.push(this.resources(agent, arrived, want.resourceState, resources, walked, queryId));
+          }
+        }),
+      );
+      pending = next;
+    }
+    await Promise.all(rsaJobs);
+    return { walked, resources, rounds };
+  }
+
+  /** Domains whose cached tag is too old are asked for their version first (one GET each). */
+  private async revalidate(agents: AgentRef[]): Promise<void> {
+    const cache = this.opts.cache;
+    if (!cache) return;
+    await Promise.all(
+      agents
+        .filter((a) => cache.stale(a.domain))
+        .map(async (a) => {
+          const v = await this.limited(() => this.peers.version(a.uri));
+          if (v.ok) cache.observe(a.domain, v.vtag.tag);
+        }),
+    );
+  }
+
+  /** This domain's hop for each flow: from the cache, or one request for the rest. */
+  private async hops(agent: AgentRef, group: Position[], deps: VersionTag[], queryId: string): Promise<Map<FlowId, HopEntry>> {
+    const cache = this.opts.cache;
+    const out = new Map<FlowId, HopEntry>();
+    const ask = new Map<string, Position[]>();
+    for (const p of group) {
+      const key = this.hopKey(agent, p);
+      const hit = cache?.getHop(agent.domain, key);
+      if (hit) out.set(p.flow.id, hit);
+      else ask.set(key, [...(ask.get(key) ?? []), p]);
+    }
+    if (cache && out.size > 0) addDep(deps, agent.domain, cache.tag(agent.domain));
+    if (ask.size === 0) return out;
+    const reps = [...ask.values()].map((ps) => ({ ...(ps[0] as Position).flow, ingress: (ps[0] as Position).ingress }));
+    const r = await this.limited(() => this.peers.lookup('as-path', agent.uri, reps, { visited: [], hopOnly: true, queryId }));
+    const tag = r.ok ? versionOf(r.answer.dependsOn, agent.domain) : undefined;
+    if (r.ok) {
+      for (const d of r.answer.dependsOn) addDep(deps, d['resource-id'].replace(/-topology$/, ''), d.tag);
+      if (tag !== undefined) cache?.observe(agent.domain, tag);
+    }
+    for (const [key, ps] of ask) {
+      const rep = (ps[0] as Position).flow.id;
+      let e: HopEntry;
+      if (!r.ok) e = { ok: false, fault: { ...r.fault, domain: r.fault.domain ?? agent.domain } };
+      else {
+        const fault = r.answer.faults.get(rep);
+        const props = r.answer.elements.get(r.answer.paths.get(rep)?.[0] ?? '');
+        if (fault) e = { ok: false, fault };
+        else if (!props) e = { ok: false, fault: { code: 'agent-error', message: `${agent.uri} answered no hop for ${rep}`, domain: agent.domain } };
+        else {
+          const hop = asHop(props);
+          const nd = props['next-domain'];
+          const ni = props['next-ingress'];
+          const na = props['next-address'];
+          e = typeof nd === 'string' && typeof ni === 'string' && typeof na === 'string' ? { ok: true, hop, next: { domain: nd, ingress: ni, address: na } } : { ok: true, hop };
+        }
+        if (tag !== undefined && r.answer.cacheable !== false) cache?.setHop(agent.domain, tag, key, e);
+      }
+      for (const p of ps) out.set(p.flow.id, e);
+    }
+    return out;
+  }
+
+  /** The domain's resources for the flows that just crossed it, filed under their hop. */
+  private async resources(
+    agent: AgentRef,
+    arrived: Position[],
+    state: 'raw' | 'compressed',
+    out: Map<FlowId, PathElement[][]>,
+    walked: Walked,
+    queryId: string,
+  ): Promise<void> {
+    const cache = this.opts.cache;
+    const domain = agent.domain;
+    const got = new Map<FlowId, RsaEntry>();
+    const ask = new Map<string, Position[]>();
+    for (const p of arrived) {
+      const key = `${state}|${p.ingress ?? `src:${p.flow.src}`}|${p.flow.dst}|${p.flow.protocol ?? ''}|${p.flow.srcPort ?? ''}|${p.flow.dstPort ?? ''}`;
+      const hit = cache?.getRsa(domain, key);
+      if (hit) got.set(p.flow.id, hit);
+      else ask.set(key, [...(ask.get(key) ?? []), p]);
+    }
+    if (cache && got.size > 0) addDep(walked.deps, domain, cache.tag(domain));
+    if (ask.size > 0) {
+      const reps = [...ask.values()].map((ps) => ({ ...(ps[0] as Position).flow, ingress: (ps[0] as Position).ingress }));
+      const r = await this.limited(() => this.peers.lookup('rsa', agent.uri, reps, { visited: [], resourceState: state, queryId }));
+      const tag = r.ok ? versionOf(r.answer.dependsOn, domain) : undefined;
+      if (r.ok) for (const d of r.answer.dependsOn) addDep(walked.deps, d['resource-id'].replace(/-topology$/, ''), d.tag);
+      for (const [key, ps] of ask) {
+        const rep = (ps[0] as Position).flow.id;
+        let e: RsaEntry;
+        if (!r.ok) e = { ok: false, fault: { ...r.fault, domain: r.fault.domain ?? domain } };
+        else {
+          const fault = r.answer.faults.get(rep);
+          const shares = r.answer.coefficients?.get(rep);
+          e = fault
+            ? { ok: false, fault }
+            : {
+                ok: true,
+                elements: (r.answer.paths.get(rep) ?? []).map((name, i) => {
+                  const el: PathElement = { key: `res|${domain}|${name}`, name: `${domain}:${name}`, props: { 'domain-id': domain, ...(r.answer.elements.get(name) ?? {}) } };
+                  const share = shares?.[i];
+                  if (share !== undefined && share !== 1) el.share = share;
+                  return el;
+                }),
+              };
+          if (tag !== undefined && r.answer.cacheable !== false) cache?.setRsa(domain, tag, key, e);
+        }
+        for (const p of ps) got.set(p.flow.id, e);
+      }
+    }
+    for (const p of arrived) {
+      const e = got.get(p.flow.id) as RsaEntry;
+      if (!e.ok) {
+        if (!walked.faults.has(p.flow.id)) walked.faults.set(p.flow.id, e.fault);
+        continue;
+      }
+      const hops = walked.hops.get(p.flow.id) ?? [];
+      const perHop = out.get(p.flow.id) ?? hops.map(() => [] as PathElement[]);
+      while (perHop.length < hops.length) perHop.push([]);
+      perHop[p.hops.length] = e.elements; // this hop's index: the hops it had before this domain
+      out.set(p.flow.id, perHop);
+    }
+  }
+
+  private hopKey(agent: AgentRef, p: Position): string {
+    const dstKey = this.opts.dedup && this.lookup.lookup(p.flow.dst)?.domain !== agent.domain ? (this.lookup.prefixOf?.(p.flow.dst) ?? p.flow.dst) : p.flow.dst;
+    const from = p.ingress ?? `src:${this.opts.dedup ? (this.lookup.prefixOf?.(p.flow.src) ?? p.flow.src) : p.flow.src}`;
+    return `${from}|${dstKey}`;
+  }
+
+  /** At most maxInFlight agent requests at once, across every domain of every round. */
+  private async limited<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.inFlight >= this.opts.maxInFlight) await new Promise<void>((ok) => this.waiting.push(ok));
+    this.inFlight++;
+    try {
+      return await fn();
+    } finally {
+      this.inFlight--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+function versionOf(deps: VersionTag[], domain: string): string | undefined {
+  return deps.find((d) => d['resource-id'] === `${domain}-topology`)?.tag;
+}
+
+function addDep(deps: VersionTag[], domain: string, tag: string | undefined): void {
+  if (tag === undefined) return;
+  const id = `${domain}-topology`;
+  if (!deps.some((d) => d['resource-id'] === id && d.tag === tag)) deps.push({ 'resource-id': id, tag });
+}

@@ -1,0 +1,83 @@
+/**
+ * The orchestrator's cache of agents' answers, per domain, under the domain's version tag.
+ *
+ * An answer depends on the domain's state; every agent answer names that state's version
+ * (`<domain>-topology` in dependent-vtags), and GET <agent>/version tells it without a
+ * query. Entries live under the tag they were answered at: when a domain shows another
+ * tag, all of its entries go. A tag learnt more than `maxAgeMs` ago is revalidated (one
+ * small GET per domain, all in parallel) before its entries are used: the bound on how
+ * stale a cached answer can be.
+ */
+import type { FlowFault } from '../model/flow.js';
+import type { AsHop, PathElement } from '../model/compose.js';
+
+export type HopEntry = { ok: true; hop: AsHop; next?: { domain: string; ingress: string; address: string } } | { ok: false; fault: FlowFault };
+export type RsaEntry = { ok: true; elements: PathElement[] } | { ok: false; fault: FlowFault };
+
+interface DomainEntries {
+  tag: string;
+  checkedAt: number;
+  hops: Map<string, HopEntry>;
+  rsa: Map<string, RsaEntry>;
+}
+
+export class WalkCache {
+  private readonly domains = new Map<string, DomainEntries>();
+  /** Entries dropped because their domain's version changed. */
+  invalidations = 0;
+
+  constructor(
+    readonly maxAgeMs = 1000,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  /** A domain's version as an answer or a probe showed it; a new tag drops its entries. */
+  observe(domain: string, tag: string): void {
+    const d = this.domains.get(domain);
+    if (!d || d.tag !== tag) {
+      if (d) this.invalidations += d.hops.size + d.rsa.size;
+      this.domains.set(domain, { tag, checkedAt: this.now(), hops: new Map(), rsa: new Map() });
+    } else {
+      d.checkedAt = this.now();
+    }
+  }
+
+  /** Whether a domain's tag must be revalidated before its entries are used. */
+  stale(domain: string): boolean {
+    const d = this.domains.get(domain);
+    return d !== undefined && this.now() - d.checkedAt > this.maxAgeMs;
+  }
+
+  tag(domain: string): string | undefined {
+    return this.domains.get(domain)?.tag;
+  }
+
+  getHop(domain: string, key: string): HopEntry | undefined {
+    return this.fresh(domain)?.hops.get(key);
+  }
+
+  setHop(domain: string, tag: string, key: string, e: HopEntry): void {
+    const d = this.domains.get(domain);
+    if (d?.tag === tag) d.hops.set(key, e);
+  }
+
+  getRsa(domain: string, key: string): RsaEntry | undefined {
+    return this.fresh(domain)?.rsa.get(key);
+  }
+
+  setRsa(domain: string, tag: string, key: string, e: RsaEntry): void {
+    const d = this.domains.get(domain);
+    if (d?.tag === tag) d.rsa.set(key, e);
+  }
+
+  /** Entries held for a domain (tests, statistics). */
+  size(domain: string): number {
+    const d = this.domains.get(domain);
+    return d ? d.hops.size + d.rsa.size : 0;
+  }
+
+  private fresh(domain: string): DomainEntries | undefined {
+    const d = this.domains.get(domain);
+    return d && this.now() - d.checkedAt <= this.maxAgeMs ? d : undefined;
+  }
+}
