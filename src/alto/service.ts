@@ -8,6 +8,7 @@
  * of domains stands for all of them. The default PID has no representative: its pairs are
  * undefined and left out (RFC 7285 §11.2.3.6 lets undefined pairs be omitted).
  */
+import { dict } from '../wire/answer.js';
 import type { PathVectorAnswer, VersionTag } from '../model/answer.js';
 import { elementsOf } from '../model/compose.js';
 import type { FlowFault, FlowSpec } from '../model/flow.js';
@@ -123,8 +124,8 @@ export class AltoService {
     constraints: Constraint[],
   ): Promise<Record<string, unknown>> {
     const answer = flows.length > 0 ? await this.source.flowCost(flows) : undefined;
-    const map: Record<string, number> = {};
-    const errors: Record<string, unknown> = {};
+    const map = dict<number>();
+    const errors = dict<unknown>();
     for (const id of order) {
       const fe = fieldErrors.get(id);
       if (fe) {

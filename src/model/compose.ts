@@ -77,3 +77,9 @@ export function composeAnswer(
 export function elementsOf(answer: PathVectorAnswer, flow: FlowId): ElementProps[] {
   return (answer.paths.get(flow) ?? []).map((n) => answer.elements.get(n) ?? {});
 }
+
+/** A resource's properties as the orchestrator files them: the domain that answered is its domain, whatever it claimed. */
+export function ownedBy(domain: string, props: ElementProps | undefined): ElementProps {
+  const { 'domain-id': _claimed, ...rest } = props ?? {};
+  return { 'domain-id': domain, ...rest };
+}

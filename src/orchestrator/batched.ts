@@ -18,7 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { VersionTag } from '../model/answer.js';
-import { asHop, type AsHop, type PathElement } from '../model/compose.js';
+import { asHop, ownedBy, type AsHop, type PathElement } from '../model/compose.js';
 import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
 import type { AgentRef, ServiceLookup } from '../lookup/registry.js';
 import type { PeerClient } from '../client/agent-client.js';
@@ -81,7 +81,7 @@ export class BatchedWalker {
       const groups = new Map<string, Position[]>();
       for (const p of pending) {
         const key = this.opts.batch ? p.agent.uri : `${p.agent.uri} ${p.flow.id}`;
-        groups.set(key, [...(groups.get(key) ?? []), p]);
+        push(groups, key, p);
       }
       await this.revalidate([...groups.values()].map((g) => (g[0] as Position).agent));
       const next: Position[] = [];
@@ -145,7 +145,7 @@ export class BatchedWalker {
       const key = this.hopKey(agent, p);
       const hit = cache?.getHop(agent.domain, key);
       if (hit) out.set(p.flow.id, hit);
-      else ask.set(key, [...(ask.get(key) ?? []), p]);
+      else push(ask, key, p);
     }
     if (cache && out.size > 0) addDep(deps, agent.domain, cache.tag(agent.domain));
     if (ask.size === 0) return out;
@@ -165,7 +165,10 @@ export class BatchedWalker {
         const props = r.answer.elements.get(r.answer.paths.get(rep)?.[0] ?? '');
         if (fault) e = { ok: false, fault };
         else if (!props) e = { ok: false, fault: { code: 'agent-error', message: `${agent.uri} answered no hop for ${rep}`, domain: agent.domain } };
-        else {
+        else if (props['domain-id'] !== agent.domain) {
+          // A domain answers for itself only.
+          e = { ok: false, fault: { code: 'agent-error', message: `${agent.uri} answered a hop of ${String(props['domain-id'])}, not of ${agent.domain}`, domain: agent.domain } };
+        } else {
           const hop = asHop(props);
           const nd = props['next-domain'];
           const ni = props['next-ingress'];
@@ -196,7 +199,7 @@ export class BatchedWalker {
       const key = `${state}|${p.ingress ?? `src:${p.flow.src}`}|${p.flow.dst}|${p.flow.protocol ?? ''}|${p.flow.srcPort ?? ''}|${p.flow.dstPort ?? ''}`;
       const hit = cache?.getRsa(domain, key);
       if (hit) got.set(p.flow.id, hit);
-      else ask.set(key, [...(ask.get(key) ?? []), p]);
+      else push(ask, key, p);
     }
     if (cache && got.size > 0) addDep(walked.deps, domain, cache.tag(domain));
     if (ask.size > 0) {
@@ -216,7 +219,7 @@ export class BatchedWalker {
             : {
                 ok: true,
                 elements: (r.answer.paths.get(rep) ?? []).map((name, i) => {
-                  const el: PathElement = { key: `res|${domain}|${name}`, name: `${domain}:${name}`, props: { 'domain-id': domain, ...(r.answer.elements.get(name) ?? {}) } };
+                  const el: PathElement = { key: `res|${domain}|${name}`, name: `${domain}:${name}`, props: ownedBy(domain, r.answer.elements.get(name)) };
                   const share = shares?.[i];
                   if (share !== undefined && share !== 1) el.share = share;
                   return el;
@@ -258,6 +261,12 @@ export class BatchedWalker {
       this.waiting.shift()?.();
     }
   }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
 }
 
 function versionOf(deps: VersionTag[], domain: string): string | undefined {

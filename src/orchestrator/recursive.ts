@@ -5,7 +5,7 @@
  */
 import type { PeerClient } from '../client/agent-client.js';
 import type { ServiceLookup } from '../lookup/registry.js';
-import { asHop, type PathElement } from '../model/compose.js';
+import { asHop, ownedBy, type PathElement } from '../model/compose.js';
 import type { FlowId, FlowSpec } from '../model/flow.js';
 import type { WalkResult, Walked } from './batched.js';
 
@@ -85,7 +85,7 @@ export class RecursiveWalker {
           if (!r.ok) continue;
           const shares = r.answer.coefficients?.get(f.id);
           const list = (r.answer.paths.get(f.id) ?? []).map((name, i) => {
-            const el: PathElement = { key: `res|${domain}|${name}`, name: `${domain}:${name}`, props: { 'domain-id': domain, ...(r.answer.elements.get(name) ?? {}) } };
+            const el: PathElement = { key: `res|${domain}|${name}`, name: `${domain}:${name}`, props: ownedBy(domain, r.answer.elements.get(name)) };
             const share = shares?.[i];
             if (share !== undefined && share !== 1) el.share = share;
             return el;

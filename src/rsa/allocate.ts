@@ -64,16 +64,28 @@ export function maxMinFair(state: ResourceState): Map<FlowId, number | null> {
   return new Map(state.flows.map((f) => [f, limited.has(f) ? (rate.get(f) as number) : null]));
 }
 
+/**
+ * Max Σ x_f. Flows no constraint limits are left out of the LP (each is unbounded: null,
+ * and so is the total); the others get their rate in one optimum. No flows: total 0.
+ */
 export function maxThroughput(state: ResourceState, solver: LpSolver): { total: number | null; x: Map<FlowId, number | null> } {
-  const index = new Map(state.flows.map((f, i) => [f, i]));
+  const limited = new Set<FlowId>();
+  for (const c of state.constraints) for (const [f, a] of c.coeffs) if (a > 0) limited.add(f);
+  const vars = state.flows.filter((f) => limited.has(f));
+  const x = new Map<FlowId, number | null>(state.flows.map((f) => [f, null]));
+  const unbounded = vars.length < state.flows.length;
+  if (vars.length === 0) return { total: unbounded ? null : 0, x };
+  const index = new Map(vars.map((f, i) => [f, i]));
   const session = solver.session(
-    state.flows.length,
+    vars.length,
     state.constraints.map((c) => ({ entries: entriesOf(c, index), ub: c.capacity })),
   );
   try {
-    const res = session.maximize(state.flows.map((_, j) => [j, 1]));
-    if (res.status !== 'optimal') return { total: null, x: new Map(state.flows.map((f) => [f, null])) };
-    return { total: res.value, x: new Map(state.flows.map((f, j) => [f, res.x[j] ?? 0])) };
+    const res = session.maximize(vars.map((_, j) => [j, 1]));
+    // Capacities are >= 0 and x = 0 is feasible: anything but optimal is a solver failure.
+    if (res.status !== 'optimal') throw new Error(`max throughput LP ended ${res.status}`);
+    vars.forEach((f, j) => x.set(f, res.x[j] ?? 0));
+    return { total: unbounded ? null : res.value, x };
   } finally {
     session.dispose();
   }

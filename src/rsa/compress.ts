@@ -43,7 +43,11 @@ export function compressCheap(state: ResourceState): { state: ResourceState; emp
   });
   const byFlow = new Map<string, number[]>();
   norm.forEach((v, i) => {
-    for (const f of v.keys()) byFlow.set(f, [...(byFlow.get(f) ?? []), i]);
+    for (const f of v.keys()) {
+      const list = byFlow.get(f);
+      if (list) list.push(i);
+      else byFlow.set(f, [i]);
+    }
   });
   const dropped = new Set<number>();
   norm.forEach((v, r) => {

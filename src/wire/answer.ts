@@ -50,7 +50,7 @@ export function encodeAnswer(route: RouteKind, form: AnswerForm, answer: PathVec
     return json(MEDIA.json, value);
   }
   const flowCostMap = flowCostMapOf(answer);
-  const propertyMap: Record<string, unknown> = {};
+  const propertyMap = dict<unknown>();
   for (const [name, props] of answer.elements) propertyMap[`ane:${name}`] = props;
   const errors = faultsOf(answer);
   const extras = altoExtras(answer);
@@ -118,7 +118,7 @@ function simpleValue(route: RouteKind, answer: PathVectorAnswer): Record<string,
 }
 
 function flowCostMapOf(answer: PathVectorAnswer): Record<string, string[]> {
-  const map: Record<string, string[]> = {};
+  const map = dict<string[]>();
   for (const f of answer.flows) {
     const path = answer.paths.get(f);
     if (path && !answer.faults.has(f)) map[f] = path.map((n) => `ane:${n}`);
@@ -134,7 +134,7 @@ function flowCostMapOf(answer: PathVectorAnswer): Record<string, string[]> {
 function altoExtras(answer: PathVectorAnswer): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (answer.coefficients) {
-    const c: Record<string, number[]> = {};
+    const c = dict<number[]>();
     for (const f of answer.flows) {
       const path = answer.paths.get(f);
       if (path && !answer.faults.has(f)) c[f] = answer.coefficients.get(f) ?? path.map(() => 1);
@@ -142,7 +142,7 @@ function altoExtras(answer: PathVectorAnswer): Record<string, unknown> {
     out['flow-coefficients'] = c;
   }
   if (answer.rates) {
-    const r: Record<string, unknown> = {};
+    const r = dict<unknown>();
     for (const f of answer.flows) {
       const rates = answer.rates.flows.get(f);
       if (rates && !answer.faults.has(f)) r[f] = rates;
@@ -155,7 +155,7 @@ function altoExtras(answer: PathVectorAnswer): Record<string, unknown> {
 
 function faultsOf(answer: PathVectorAnswer): Record<string, unknown> | undefined {
   if (answer.faults.size === 0) return undefined;
-  const out: Record<string, unknown> = {};
+  const out = dict<unknown>();
   for (const f of answer.flows) {
     const fault = answer.faults.get(f);
     if (fault) out[f] = faultValue(fault);
@@ -167,4 +167,13 @@ function faultValue(f: FlowFault): Record<string, unknown> {
   const v: Record<string, unknown> = { code: f.code, message: f.message };
   if (f.domain !== undefined) v['domain-id'] = f.domain;
   return v;
+}
+
+/**
+ * An object keyed by client-chosen names (flow ids, element names) with no prototype:
+ * a flow called "__proto__" or "constructor" is a key like any other (JSON.stringify
+ * writes it; nothing is inherited or reassigned).
+ */
+export function dict<V>(): Record<string, V> {
+  return Object.create(null) as Record<string, V>;
 }

@@ -48,7 +48,7 @@ function decodeSimple(route: RouteKind, value: unknown, flowIds: string[]): Path
   const paths = array(v[keys.paths], keys.paths);
   const props = array(v[keys.props], keys.props);
   const answer = emptyAnswer(flowIds);
-  props.forEach((p, i) => answer.elements.set(`e${i}`, object(p, `${keys.props}/${i}`)));
+  props.forEach((p, i) => answer.elements.set(`e${i}`, checkedProps(object(p, `${keys.props}/${i}`), `${keys.props}/${i}`)));
   for (const e of array(v['flow-errors'] ?? [], 'flow-errors')) {
     const err = object(e, 'flow-errors');
     const id = flowIds[Number(err.flow)];
@@ -78,18 +78,18 @@ function decodeAlto(root: Record<string, unknown>, propertyMap: Record<string, u
     if (typeof t['resource-id'] === 'string' && typeof t.tag === 'string') answer.dependsOn.push(t as unknown as VersionTag);
   }
   for (const [key, props] of Object.entries(propertyMap)) {
-    answer.elements.set(stripAne(key), object(props, `property-map/${key}`) as ElementProps);
+    answer.elements.set(stripAne(key), checkedProps(object(props, `property-map/${key}`), `property-map/${key}`));
   }
   const errors = object(root['flow-cost-errors'] ?? {}, 'flow-cost-errors');
   const fcm = object(root['flow-cost-map'], 'flow-cost-map');
   const coeffs = root['flow-coefficients'] === undefined ? undefined : object(root['flow-coefficients'], 'flow-coefficients');
   const rates = root['flow-rates'] === undefined ? undefined : object(root['flow-rates'], 'flow-rates');
   for (const id of flowIds) {
-    if (errors[id] !== undefined) {
-      answer.faults.set(id, fault(object(errors[id], `flow-cost-errors/${id}`)));
+    if (own(errors, id) !== undefined) {
+      answer.faults.set(id, fault(object(own(errors, id), `flow-cost-errors/${id}`)));
       continue;
     }
-    const path = fcm[id];
+    const path = own(fcm, id);
     if (path === undefined) throw AltoError.missing(`flow-cost-map/${id}`, `the answer says nothing of flow ${id}`);
     answer.paths.set(
       id,
@@ -102,8 +102,8 @@ function decodeAlto(root: Record<string, unknown>, propertyMap: Record<string, u
       }),
     );
     const n = answer.paths.get(id)?.length ?? 0;
-    if (coeffs && coeffs[id] !== undefined) setCoefficients(answer, id, coeffs[id], n, `flow-coefficients/${id}`);
-    if (rates && rates[id] !== undefined) setRates(answer, id, rates[id], `flow-rates/${id}`);
+    if (coeffs && own(coeffs, id) !== undefined) setCoefficients(answer, id, own(coeffs, id), n, `flow-coefficients/${id}`);
+    if (rates && own(rates, id) !== undefined) setRates(answer, id, own(rates, id), `flow-rates/${id}`);
   }
   if (answer.rates) answer.rates.total = numberOrNull(root['max-total-throughput']);
   return answer;
@@ -153,4 +153,27 @@ function object(v: unknown, field: string): Record<string, unknown> {
 function array(v: unknown, field: string): unknown[] {
   if (!Array.isArray(v)) throw AltoError.type(field, `${field} must be an array`);
   return v;
+}
+
+/** A member the object itself has: never one inherited from Object.prototype ("constructor"). */
+function own(o: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(o, key) ? o[key] : undefined;
+}
+
+/**
+ * The properties a walk computes with must be what they claim: another domain's answer is
+ * input like any request. A bandwidth is a finite number >= 0, names are strings.
+ */
+function checkedProps(p: Record<string, unknown>, field: string): ElementProps {
+  const bw = p.availbw;
+  if (bw !== undefined && (typeof bw !== 'number' || !Number.isFinite(bw) || bw < 0)) {
+    throw AltoError.value(`${field}/availbw`, bw, `${field}/availbw must be a bandwidth (a number >= 0)`);
+  }
+  if (p['domain-id'] !== undefined && typeof p['domain-id'] !== 'string') throw AltoError.type(`${field}/domain-id`, `${field}/domain-id must be a string`);
+  const ing = p['ingress-port'];
+  if (ing !== undefined && ing !== null && typeof ing !== 'string') throw AltoError.type(`${field}/ingress-port`, `${field}/ingress-port must be a string or null`);
+  for (const k of ['egress-port', 'next-domain', 'next-ingress', 'next-address']) {
+    if (p[k] !== undefined && typeof p[k] !== 'string') throw AltoError.type(`${field}/${k}`, `${field}/${k} must be a string`);
+  }
+  return p as ElementProps;
 }
