@@ -19,7 +19,7 @@ import type { OpenApiValidator } from '../wire/openapi.js';
 import { NUMERICAL, type NumericalCostTypeName } from './costtypes.js';
 import { decodeFlowFilters } from './flows.js';
 import { BASE_PATH, RESOURCES, buildIrd, type Resource } from './ird.js';
-import { ALTO_MEDIA } from './media.js';
+import { ALTO_MEDIA } from '../wire/alto-media.js';
 import { ANE_PROPERTIES } from './pathvector.js';
 import type { PropertyMaps } from './propmap.js';
 import { clientTyped, decodeCostCommon, decodeCostmapFilter, decodeEndpointCost, decodeNetmapFilter } from './requests.js';
@@ -177,6 +177,11 @@ function send(res: Response, mediaType: string, value: unknown): void {
   res.end(JSON.stringify(value));
 }
 
-function baseUrl(req: Request): string {
-  return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+/**
+ * Resource URIs in the directory are relative references (RFC 7285 §9.2: resolved against
+ * the directory's URI): never built from the request's Host header, which a client picks,
+ * and right behind a proxy that changes scheme or host.
+ */
+function baseUrl(_req: Request): string {
+  return '';
 }

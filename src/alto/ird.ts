@@ -4,7 +4,7 @@
  * one list the HTTP mount (http.ts) serves, so the IRD cannot name a resource that is not
  * there. Resource ids are stable: schedulers may store them (docs/decisions.md).
  */
-import { ALTO_MEDIA, multipartOf } from './media.js';
+import { ALTO_MEDIA, multipartOf } from '../wire/alto-media.js';
 import { COST_TYPES, NUMERICAL, type CostTypeName } from './costtypes.js';
 import { ANE_PROPERTIES } from './pathvector.js';
 import { FLOW_FIELDS } from './flows.js';

@@ -15,6 +15,9 @@ import { matchCostType, parseConstraints, type Constraint, type CostType, type C
 
 type Body = Record<string, unknown>;
 
+/** Most (src, dst) pairs one endpoint cost request may ask for. */
+export const MAX_PAIRS = 100_000;
+
 export function decodeNetmapFilter(body: Body): { pids: string[] | undefined; families: Family[] | undefined } {
   const pids = [...new Set(body.pids as string[])];
   const types = body['address-types'] as string[] | undefined;
@@ -112,6 +115,10 @@ export function decodeEndpointCost<N extends CostTypeName>(
     };
     const s = (srcs.length > 0 ? srcs : self()).map((t) => parseTyped(t, `${at}/srcs`));
     const d = (dsts.length > 0 ? dsts : self()).map((t) => parseTyped(t, `${at}/dsts`));
+    // Bounded work per request: srcs x dsts grows fast (700 x 700 is 490,000 walks).
+    if (pairs.length + s.length * d.length > MAX_PAIRS) {
+      throw AltoError.value(at, `${s.length} x ${d.length}`, `${at}: at most ${MAX_PAIRS} source-destination pairs per request; split it, or list the pairs as endpoint-flows`);
+    }
     for (const src of s) {
       for (const dst of d) {
         const key = `${src.text} ${dst.text}`;

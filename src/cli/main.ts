@@ -23,6 +23,11 @@ const port = (v: string): number => {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is 0-65535');
   return n;
 };
+const millis = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 3_600_000) throw new InvalidArgumentError('a time in ms, 1 to 3600000');
+  return n;
+};
 const bytes = (v: string): number => {
   const m = /^([0-9]+)\s*(k|m|g)?i?b?$/i.exec(v.trim());
   if (!m) throw new InvalidArgumentError('a size, e.g. 1048576, 512k, 8m');
@@ -41,6 +46,7 @@ program
   .option('--port <n>', 'orchestrator port', port, 8080)
   .option('--agent-ports <list>', 'agent ports, comma-separated, in domain order', '8081,8082,8083')
   .option('--domains <dir>', 'directory of domain files and a registry (default: domains/example)')
+  .option('--timeout <ms>', 'how long agents and the orchestrator wait for an agent', millis, 10_000)
   .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
   .option('-q, --quiet', 'no request log')
   .action(runDemo);
@@ -53,7 +59,7 @@ program
   .option('--host <addr>', 'address to bind', '127.0.0.1')
   .option('--port <n>', 'port', port, 8081)
   .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
-  .option('--timeout <ms>', 'how long to wait for the next agent', (v) => Number(v), 10_000)
+  .option('--timeout <ms>', 'how long to wait for the next agent', millis, 10_000)
   .option('-q, --quiet', 'no request log')
   .action(runAgent);
 
@@ -64,7 +70,7 @@ program
   .option('--host <addr>', 'address to bind', '127.0.0.1')
   .option('--port <n>', 'port', port, 8080)
   .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
-  .option('--timeout <ms>', 'how long to wait for an agent', (v) => Number(v), 10_000)
+  .option('--timeout <ms>', 'how long to wait for an agent', millis, 10_000)
   .option('-q, --quiet', 'no request log')
   .action(runOrchestrator);
 
@@ -105,7 +111,7 @@ program
   .option('--dns <server>', 'DNS server, addr or addr:port (repeatable; default: the system’s)', collect, [] as string[])
   .option('--registry <file>', 'the static registry to fall back on')
   .option('--service <tag>', 'U-NAPTR service parameter', 'ALTO:https')
-  .option('--timeout <ms>', 'per DNS query', (v) => Number(v), 2000)
+  .option('--timeout <ms>', 'per DNS query', millis, 2000)
   .action(runDiscover);
 
 program

@@ -37,6 +37,7 @@ export async function runDemo(flags: ServeFlags & { agentPorts: string; domains?
     agentPorts,
     bodyLimit: flags.bodyLimit,
     validateResponses: true,
+    client: { timeoutMs: flags.timeout ?? 10_000 },
     log: logger(flags.quiet),
   });
   const orch = net.orchestrator?.url ?? '';

@@ -4,7 +4,7 @@
  * answer's JSON (each part's, for multipart answers). What `xdom alto` uses.
  */
 import { request } from 'undici';
-import { ALTO_MEDIA, multipartOf } from '../alto/media.js';
+import { ALTO_MEDIA, multipartOf } from '../wire/alto-media.js';
 import { parseJson } from '../wire/json.js';
 import { parseMediaType } from '../wire/mediatype.js';
 import { parseMultipartRelated } from '../wire/multipart.js';

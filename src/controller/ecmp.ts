@@ -12,6 +12,7 @@
  * pair, not the set of equal-cost ones, so the search is written here (docs/decisions.md).
  */
 import { MultiUndirectedGraph } from 'graphology';
+import { hash32 } from '../model/hash.js';
 
 export interface EcmpEdge {
   id: string;
@@ -26,25 +27,8 @@ export interface EcmpStep {
   share: number;
 }
 
-/**
- * FNV-1a, 32 bit, then MurmurHash3's fmix32 finaliser: stable across runs and machines.
- * The finaliser matters: FNV-1a's low bit is the parity of the input bytes' low bits, so
- * `hash mod 2` at two switches whose names differ in one bit would always choose opposite
- * branches (measured: a test over 200 ports never used one of three equal paths).
- */
-export function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+/** The ECMP hash (model/hash.ts), under the name the tests and docs use. */
+export const fnv1a = hash32;
 
 export class EcmpGraph {
   private readonly graph = new MultiUndirectedGraph<Record<string, never>, EcmpEdge>();

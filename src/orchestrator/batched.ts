@@ -32,6 +32,8 @@ export interface WalkOptions {
   cache?: WalkCache;
   maxInFlight: number;
   maxHops: number;
+  /** Most flows in one agent request (bigger groups are split; default 20,000). */
+  maxFlowsPerRequest?: number;
 }
 
 export interface Walked {
@@ -149,14 +151,20 @@ export class BatchedWalker {
     }
     if (cache && out.size > 0) addDep(deps, agent.domain, cache.tag(agent.domain));
     if (ask.size === 0) return out;
-    const reps = [...ask.values()].map((ps) => ({ ...(ps[0] as Position).flow, ingress: (ps[0] as Position).ingress }));
+    await Promise.all(chunks([...ask], this.opts.maxFlowsPerRequest ?? 20_000).map((part) => this.askHops(agent, part, deps, queryId, out)));
+    return out;
+  }
+
+  private async askHops(agent: AgentRef, part: [string, Position[]][], deps: VersionTag[], queryId: string, out: Map<FlowId, HopEntry>): Promise<void> {
+    const cache = this.opts.cache;
+    const reps = part.map(([, ps]) => ({ ...(ps[0] as Position).flow, ingress: (ps[0] as Position).ingress }));
     const r = await this.limited(() => this.peers.lookup('as-path', agent.uri, reps, { visited: [], hopOnly: true, queryId }));
     const tag = r.ok ? versionOf(r.answer.dependsOn, agent.domain) : undefined;
     if (r.ok) {
       for (const d of r.answer.dependsOn) addDep(deps, d['resource-id'].replace(/-topology$/, ''), d.tag);
       if (tag !== undefined) cache?.observe(agent.domain, tag);
     }
-    for (const [key, ps] of ask) {
+    for (const [key, ps] of part) {
       const rep = (ps[0] as Position).flow.id;
       let e: HopEntry;
       if (!r.ok) e = { ok: false, fault: { ...r.fault, domain: r.fault.domain ?? agent.domain } };
@@ -179,7 +187,6 @@ export class BatchedWalker {
       }
       for (const p of ps) out.set(p.flow.id, e);
     }
-    return out;
   }
 
   /** The domain's resources for the flows that just crossed it, filed under their hop. */
@@ -202,12 +209,12 @@ export class BatchedWalker {
       else push(ask, key, p);
     }
     if (cache && got.size > 0) addDep(walked.deps, domain, cache.tag(domain));
-    if (ask.size > 0) {
-      const reps = [...ask.values()].map((ps) => ({ ...(ps[0] as Position).flow, ingress: (ps[0] as Position).ingress }));
+    for (const part of chunks([...ask], this.opts.maxFlowsPerRequest ?? 20_000)) {
+      const reps = part.map(([, ps]) => ({ ...(ps[0] as Position).flow, ingress: (ps[0] as Position).ingress }));
       const r = await this.limited(() => this.peers.lookup('rsa', agent.uri, reps, { visited: [], resourceState: state, queryId }));
       const tag = r.ok ? versionOf(r.answer.dependsOn, domain) : undefined;
       if (r.ok) for (const d of r.answer.dependsOn) addDep(walked.deps, d['resource-id'].replace(/-topology$/, ''), d.tag);
-      for (const [key, ps] of ask) {
+      for (const [key, ps] of part) {
         const rep = (ps[0] as Position).flow.id;
         let e: RsaEntry;
         if (!r.ok) e = { ok: false, fault: { ...r.fault, domain: r.fault.domain ?? domain } };
@@ -261,6 +268,12 @@ export class BatchedWalker {
       this.waiting.shift()?.();
     }
   }
+}
+
+function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

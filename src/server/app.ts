@@ -1,6 +1,7 @@
 /**
- * The HTTP face shared by agents and the orchestrator (express 5). The only module besides
- * the CLI that knows express. Every flow route runs the same pipeline:
+ * The HTTP face shared by agents and the orchestrator (express 5): with the `http.ts` files
+ * that list routes (agent, orchestrator, alto), the only code that knows express. Every
+ * flow route runs the same pipeline:
  *
  *   Content-Type (415) -> Accept (406) -> body, size-limited (413) -> JSON (E_SYNTAX)
  *   -> OpenAPI schema (E_MISSING_FIELD / E_INVALID_FIELD_TYPE / E_INVALID_FIELD_VALUE)

@@ -6,20 +6,8 @@
  * one part (say, one more host per AS) does not shift every draw after it in the others.
  */
 
-/** A 32-bit hash of a string (FNV-1a, then a murmur3 finaliser to spread the low bits). */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+export { hash32 } from '../../model/hash.js';
+import { hash32 } from '../../model/hash.js';
 
 export class Rng {
   private state: number;
