@@ -22,6 +22,7 @@ import type { FlowSpec } from '../src/model/flow.js';
 import type { AnswerForm } from '../src/wire/forms.js';
 import { startExample, SEED_ALTO_RSA } from '../test/helpers/network.js';
 import { benchCompression, type CompressionRow } from './compression.js';
+import { benchWalk, type WalkRow } from './walk.js';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 500 : 3000;
@@ -139,6 +140,18 @@ for (const r of compression) {
     `${r.scenario.padEnd(20)} ${r.variant.padEnd(11)} ${String(r.flows).padStart(6)} ${String(r.raw).padStart(5)} ${String(r.after_dominance).padStart(10)} ${String(r.compressed).padStart(11)} ${String(r.lp_solves).padStart(10)} ${r.median_ms.toFixed(2).padStart(10)}  ${(r.median_ms / first.median_ms).toFixed(2)}x`,
   );
 }
+const walk: WalkRow[] = await benchWalk(quick, (l) => process.stderr.write(`${l}\n`));
+console.log('\nases   flows  strategy  cache  median_ms   p95_ms  requests  rounds      bytes  rss_mb  faults  vs naive');
+for (const r of walk) {
+  const naive = walk.find((x) => x.flows === r.flows && x.strategy === 'naive');
+  const vs = naive ? `${(naive.median_ms / r.median_ms).toFixed(1)}x, ${(naive.requests / Math.max(1, r.requests)).toFixed(1)}x fewer req` : '-';
+  console.log(
+    `${String(r.ases).padStart(4)} ${String(r.flows).padStart(7)}  ${r.strategy.padEnd(8)}  ${(r.cold ? 'cold' : 'warm').padEnd(5)} ${r.median_ms.toFixed(1).padStart(9)} ${r.p95_ms.toFixed(1).padStart(8)} ${String(r.requests).padStart(9)} ${String(r.rounds).padStart(7)} ${String(r.bytes).padStart(10)} ${String(r.rss_mb).padStart(7)} ${String(r.faults).padStart(7)}  ${vs}`,
+  );
+}
 const out = join(ROOT, 'bench', 'results', 'latest.json');
-writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, rows, compression }, null, 2)}\n`);
+writeFileSync(
+  out,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk }, null, 2)}\n`,
+);
 console.log(`\nwrote ${out}`);

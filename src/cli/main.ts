@@ -10,6 +10,7 @@
  *   xdom validate       check domain and registry files, with file:line:column errors
  *   xdom schema         write the JSON Schemas of the files (domains/*.schema.json)
  *   xdom topo generate  write a generated multi-AS network (domain files and registry)
+ *   xdom agents         serve every agent of a network from one process
  */
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { runAgent, runDemo, runOrchestrator } from './serve.js';
@@ -17,6 +18,7 @@ import { runQuery } from './query.js';
 import { ALTO_RESOURCES, runAlto, runDiscover } from './alto.js';
 import { runSchema, runValidate } from './validate.js';
 import { runTopoGenerate } from './topo.js';
+import { runAgents } from './agents.js';
 
 const port = (v: string): number => {
   const n = Number(v);
@@ -145,6 +147,17 @@ program
   .option('--force', 'replace the files of an earlier run in --out')
   .option('--no-progress', 'no progress output on stderr')
   .action(runTopoGenerate);
+
+program
+  .command('agents')
+  .description('serve every agent of a network from one process (a directory, or a generated network)')
+  .option('--domains <dir>', 'directory of domain files and a registry')
+  .option('--ases <n>', 'generate a network of this many ASes instead', count)
+  .option('--seed <seed>', 'generator seed', '1')
+  .option('--host <addr>', 'address to bind', '127.0.0.1')
+  .option('--body-limit <size>', 'largest request body', bytes, 64 * 1024 * 1024)
+  .option('-q, --quiet', 'no request log')
+  .action(runAgents);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`xdom: ${e instanceof Error ? e.message : String(e)}`);

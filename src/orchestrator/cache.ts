@@ -48,6 +48,11 @@ export class WalkCache {
     return d !== undefined && this.now() - d.checkedAt > this.maxAgeMs;
   }
 
+  /** Forget everything (a cold start). */
+  clear(): void {
+    this.domains.clear();
+  }
+
   /** Revalidate a domain (or every domain) before its entries are used again. */
   expire(domain?: string): void {
     for (const [d, e] of this.domains) if (domain === undefined || d === domain) e.checkedAt = -Infinity;

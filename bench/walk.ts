@@ -1,0 +1,166 @@
+/**
+ * Benchmark scenario: the orchestrator's walk over a generated multi-AS network, batched
+ * (cold and warm cache) against the naive walk (each flow alone, hop by hop, no cache),
+ * on the same topology and the same flows.
+ *
+ * The agents run in a child process (`xdom agents --ases N`), so that the timings are the
+ * orchestrator's and the wire's, not two event loops sharing one thread. The orchestrator
+ * runs here; a scheduler's flow-cost query goes to it over loopback HTTP.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT, loadOpenApi } from '../src/cli/load.js';
+import { startNetwork, type RunningNetwork } from '../src/cli/network.js';
+import { queryFlows } from '../src/client/query.js';
+import type { Registry } from '../src/lookup/registry.js';
+import type { FlowSpec } from '../src/model/flow.js';
+import type { WalkStrategy } from '../src/orchestrator/walk.js';
+import { generateTopology } from '../src/topology/generate/index.js';
+
+export interface WalkRow {
+  ases: number;
+  flows: number;
+  strategy: string;
+  cold: boolean;
+  median_ms: number;
+  p95_ms: number;
+  requests: number;
+  rounds: number;
+  bytes: number;
+  rss_mb: number;
+  faults: number;
+}
+
+async function startAgents(ases: number, seed: string): Promise<{ proc: ChildProcess; registry: Registry }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'agents', '--ases', String(ases), '--seed', seed, '-q'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const registry = await new Promise<Registry>((ok, fail) => {
+    let buf = '';
+    proc.stdout?.on('data', (d) => {
+      buf += d;
+      const line = buf.split('\n').find((l) => l.startsWith('ready '));
+      if (line) ok(JSON.parse(line.slice(6)) as Registry);
+    });
+    proc.on('exit', (c) => fail(new Error(`agents exited ${c}`)));
+  });
+  return { proc, registry };
+}
+
+function flowsFor(hosts: string[], n: number, seed: number): FlowSpec[] {
+  let a = seed >>> 0;
+  const rnd = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out: FlowSpec[] = [];
+  const seen = new Set<string>();
+  while (out.length < n) {
+    const src = hosts[Math.floor(rnd() * hosts.length)] as string;
+    const dst = hosts[Math.floor(rnd() * hosts.length)] as string;
+    const port = 1024 + Math.floor(rnd() * 60000);
+    const key = `${src} ${dst} ${port}`;
+    if (src === dst || seen.has(key)) continue;
+    seen.add(key);
+    out.push({ id: `f${out.length}`, src, dst, ingress: null, protocol: 'tcp', srcPort: port, dstPort: 443 });
+  }
+  return out;
+}
+
+const q = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+
+async function measure(
+  net: RunningNetwork,
+  ases: number,
+  flows: FlowSpec[],
+  strategy: string,
+  cold: boolean,
+  reps: number,
+  log: (s: string) => void,
+): Promise<WalkRow> {
+  const times: number[] = [];
+  let requests = 0;
+  let bytes = 0;
+  let rounds = 0;
+  let faults = 0;
+  for (let i = 0; i < reps; i++) {
+    if (cold) net.orchestrator?.cache?.clear();
+    const s0 = net.peers.stats();
+    const t0 = performance.now();
+    const r = await queryFlows(net.orchestrator?.url as string, flows, { route: 'flow-cost', requestForm: 'alto', answerForm: 'aggregation', timeoutMs: 600_000 });
+    times.push(performance.now() - t0);
+    if (r.status !== 200) throw new Error(`flow-cost answered ${r.status}: ${r.body.toString().slice(0, 200)}`);
+    const s1 = net.peers.stats();
+    requests = s1.requests - s0.requests;
+    bytes = s1.bytesIn + s1.bytesOut - s0.bytesIn - s0.bytesOut;
+    rounds = net.orchestrator?.walk.lastRounds ?? 0;
+    faults = r.answer?.faults.size ?? 0;
+  }
+  times.sort((x, y) => x - y);
+  const row: WalkRow = {
+    ases,
+    flows: flows.length,
+    strategy,
+    cold,
+    median_ms: +q(times, 0.5).toFixed(1),
+    p95_ms: +q(times, 0.95).toFixed(1),
+    requests,
+    rounds,
+    bytes,
+    rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    faults,
+  };
+  log(`  ${ases} ASes, ${flows.length} flows, ${strategy} ${cold ? 'cold' : 'warm'}: median ${row.median_ms} ms, ${requests} requests, ${rounds} rounds`);
+  return row;
+}
+
+export async function benchWalk(quick: boolean, log: (s: string) => void): Promise<WalkRow[]> {
+  const ases = quick ? 200 : 1000;
+  const seed = 'bench';
+  const plan = quick
+    ? [
+        { flows: 100, naive: true, reps: 5 },
+        { flows: 2000, naive: true, reps: 3 },
+      ]
+    : [
+        { flows: 100, naive: true, reps: 9 },
+        { flows: 10_000, naive: true, reps: 5 },
+        { flows: 100_000, naive: false, reps: 3 },
+      ];
+  const hosts = generateTopology({ ases, seed }).domains.flatMap((d) => d.hosts.map((h) => h.address));
+  log(`walk: ${ases} generated ASes (agents in a child process), flow-cost queries`);
+  const agents = await startAgents(ases, seed);
+  const rows: WalkRow[] = [];
+  const nets: RunningNetwork[] = [];
+  try {
+    const start = async (strategy: WalkStrategy) => {
+      const net = await startNetwork({
+        domains: [],
+        registry: agents.registry,
+        openapi: loadOpenApi(),
+        strategy,
+        bodyLimit: 256 * 1024 * 1024,
+        cacheMaxAgeMs: strategy === 'batched' ? 3_600_000 : null,
+        client: { timeoutMs: 600_000, maxAnswerBytes: 512 * 1024 * 1024 },
+      });
+      nets.push(net);
+      return net;
+    };
+    const batched = await start('batched');
+    const naive = await start('naive');
+    for (const p of plan) {
+      const flows = flowsFor(hosts, p.flows, p.flows);
+      rows.push(await measure(batched, ases, flows, 'batched', true, p.reps, log));
+      rows.push(await measure(batched, ases, flows, 'batched', false, p.reps, log));
+      if (p.naive) rows.push(await measure(naive, ases, flows, 'naive', true, quick ? 1 : Math.min(p.reps, 2), log));
+    }
+  } finally {
+    for (const n of nets) await n.close();
+    agents.proc.kill('SIGTERM');
+  }
+  return rows;
+}
