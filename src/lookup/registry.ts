@@ -31,9 +31,17 @@ export interface ServiceLookup {
   prefixOf?(address: string): string | undefined;
 }
 
+const MEMO_MAX = 500_000;
+
 export class RegistryLookup implements ServiceLookup {
   private readonly table = new PrefixTable<AgentRef>();
   private readonly byDomain = new Map<string, AgentRef>();
+  /**
+   * Answers by address: a walk looks the same addresses up again and again (every flow's
+   * source and destination, every next ingress, round after round, query after query), and
+   * a trie walk over bigints costs ~1 µs. Cleared when it grows past MEMO_MAX.
+   */
+  private readonly memo = new Map<string, { agent: AgentRef; prefix: string } | null>();
 
   constructor(registry: Registry) {
     registry.agents.forEach((agent, i) => {
@@ -56,7 +64,7 @@ export class RegistryLookup implements ServiceLookup {
   }
 
   lookup(address: string): AgentRef | undefined {
-    return this.table.match(address)?.value;
+    return this.match(address)?.agent;
   }
 
   agentFor(domain: string): AgentRef | undefined {
@@ -64,6 +72,17 @@ export class RegistryLookup implements ServiceLookup {
   }
 
   prefixOf(address: string): string | undefined {
-    return this.table.match(address)?.prefix.text;
+    return this.match(address)?.prefix;
+  }
+
+  private match(address: string): { agent: AgentRef; prefix: string } | undefined {
+    let m = this.memo.get(address);
+    if (m === undefined) {
+      const hit = this.table.match(address);
+      m = hit ? { agent: hit.value, prefix: hit.prefix.text } : null;
+      if (this.memo.size >= MEMO_MAX) this.memo.clear();
+      this.memo.set(address, m);
+    }
+    return m ?? undefined;
   }
 }
