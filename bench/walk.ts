@@ -8,6 +8,7 @@
  * runs here; a scheduler's flow-cost query goes to it over loopback HTTP.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, loadOpenApi } from '../src/cli/load.js';
 import { startNetwork, type RunningNetwork } from '../src/cli/network.js';
@@ -31,22 +32,42 @@ export interface WalkRow {
   faults: number;
 }
 
-async function startAgents(ases: number, seed: string): Promise<{ proc: ChildProcess; registry: Registry }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'agents', '--ases', String(ases), '--seed', seed, '-q'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const registry = await new Promise<Registry>((ok, fail) => {
-    let buf = '';
-    proc.stdout?.on('data', (d) => {
-      buf += d;
-      const line = buf.split('\n').find((l) => l.startsWith('ready '));
-      if (line) ok(JSON.parse(line.slice(6)) as Registry);
+/**
+ * Agents in `shards` child processes (one per core by default), each serving every
+ * shards-th domain on the generated registry's fixed ports, so that one event loop does
+ * not serve all 1,000 agents.
+ */
+async function startAgents(ases: number, seed: string, shards: number): Promise<{ procs: ChildProcess[]; registry: Registry }> {
+  const procs: ChildProcess[] = [];
+  const ready = Array.from({ length: shards }, (_, i) => {
+    const proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'agents', '--ases', String(ases), '--seed', seed, '--base-port', String(BASE_PORT), '--shard', `${i}/${shards}`, '-q'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    procs.push(proc);
+    return new Promise<Registry>((ok, fail) => {
+      let buf = '';
+      proc.stdout?.on('data', (d) => {
+        buf += d;
+        // Only whole lines: the registry of 1,000 agents arrives in several chunks.
+        const line = buf.split('\n').slice(0, -1).find((l) => l.startsWith('ready '));
+        if (line) ok(JSON.parse(line.slice(6)) as Registry);
+      });
+      proc.on('exit', (c) => fail(new Error(`agents shard ${i} exited ${c}`)));
     });
-    proc.on('exit', (c) => fail(new Error(`agents exited ${c}`)));
   });
-  return { proc, registry };
+  try {
+    const registries = await Promise.all(ready);
+    return { procs, registry: registries[0] as Registry };
+  } catch (e) {
+    for (const p of procs) p.kill('SIGTERM');
+    throw e;
+  }
 }
+
+/** Agents' fixed ports (below the ephemeral range) when served in shards. */
+const BASE_PORT = 21000;
 
 function flowsFor(hosts: string[], n: number, seed: number): FlowSpec[] {
   let a = seed >>> 0;
@@ -131,9 +152,10 @@ export async function benchWalk(quick: boolean, log: (s: string) => void): Promi
         { flows: 10_000, naive: true, reps: 5 },
         { flows: 100_000, naive: false, reps: 3 },
       ];
-  const hosts = generateTopology({ ases, seed }).domains.flatMap((d) => d.hosts.map((h) => h.address));
-  log(`walk: ${ases} generated ASes (agents in a child process), flow-cost queries`);
-  const agents = await startAgents(ases, seed);
+  const hosts = generateTopology({ ases, seed, basePort: BASE_PORT }).domains.flatMap((d) => d.hosts.map((h) => h.address));
+  log(`walk: ${ases} generated ASes (agents in child processes), flow-cost queries`);
+  const shards = Math.max(1, Math.min(2, cpus().length));
+  const agents = await startAgents(ases, seed, shards);
   const rows: WalkRow[] = [];
   const nets: RunningNetwork[] = [];
   try {
@@ -160,7 +182,7 @@ export async function benchWalk(quick: boolean, log: (s: string) => void): Promi
     }
   } finally {
     for (const n of nets) await n.close();
-    agents.proc.kill('SIGTERM');
+    for (const p of agents.procs) p.kill('SIGTERM');
   }
   return rows;
 }

@@ -15,6 +15,9 @@ export interface AgentsFlags {
   domains?: string;
   ases?: number;
   seed: string;
+  /** `i/n`: serve only the domains whose index mod n is i, on the registry's own ports. */
+  shard?: string;
+  basePort?: number;
   host: string;
   quiet?: boolean;
   bodyLimit: number;
@@ -25,7 +28,7 @@ export async function runAgents(flags: AgentsFlags): Promise<void> {
   let domains: Domain[];
   let registry: Registry;
   if (flags.ases !== undefined) {
-    const topo = generateTopology({ ases: flags.ases, seed: flags.seed });
+    const topo = generateTopology({ ases: flags.ases, seed: flags.seed, ...(flags.basePort ? { basePort: flags.basePort } : {}) });
     domains = topo.domains;
     registry = topo.registry;
   } else if (flags.domains !== undefined) {
@@ -35,9 +38,21 @@ export async function runAgents(flags: AgentsFlags): Promise<void> {
   } else {
     throw new Error('give --domains DIR or --ases N');
   }
+  // Shards share the registry's ports, so that every shard knows every agent's URI.
+  let agentPorts: Record<string, number> | undefined;
+  if (flags.shard !== undefined) {
+    const m = /^([0-9]+)\/([1-9][0-9]*)$/.exec(flags.shard);
+    const i = Number(m?.[1]);
+    const n = Number(m?.[2]);
+    if (!m || i >= n) throw new Error(`--shard ${flags.shard}: expected i/n with 0 <= i < n`);
+    domains = domains.filter((_, k) => k % n === i);
+    const uri = new Map(registry.agents.map((a) => [a.domain, a.uri]));
+    agentPorts = Object.fromEntries(domains.map((d) => [d.id, Number(new URL(uri.get(d.id) ?? 'http://x:0').port)]));
+  }
   const net = await startNetwork({
     domains,
     registry,
+    ...(agentPorts ? { agentPorts } : {}),
     openapi: loadOpenApi(),
     host: flags.host,
     orchestratorPort: null,

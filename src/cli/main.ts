@@ -154,6 +154,8 @@ program
   .option('--domains <dir>', 'directory of domain files and a registry')
   .option('--ases <n>', 'generate a network of this many ASes instead', count)
   .option('--seed <seed>', 'generator seed', '1')
+  .option('--shard <i/n>', 'serve every n-th domain from index i, on the registry\'s ports (run n of these)')
+  .option('--base-port <n>', 'with --ases: the first agent\'s port in the generated registry', port)
   .option('--host <addr>', 'address to bind', '127.0.0.1')
   .option('--body-limit <size>', 'largest request body', bytes, 64 * 1024 * 1024)
   .option('-q, --quiet', 'no request log')
