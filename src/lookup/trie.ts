@@ -36,6 +36,11 @@ export class PrefixTable<T> {
 
   /** The entry of the longest prefix that covers the address. */
   match(address: Address | string): { prefix: Prefix; value: T } | undefined {
+    if (typeof address === 'string') {
+      // IPv4 text, the common case, walks on a 32-bit number: no bigint, no allocation.
+      const v4 = ipv4Number(address);
+      if (v4 !== undefined) return this.match4(v4);
+    }
     const a = typeof address === 'string' ? parseAddress(address) : address;
     if (!a) return undefined;
     let node: Node<T> | undefined = this.roots[a.family];
@@ -48,4 +53,38 @@ export class PrefixTable<T> {
     }
     return best;
   }
+
+  private match4(v: number): { prefix: Prefix; value: T } | undefined {
+    let node: Node<T> | undefined = this.roots[4];
+    let best = node.entry;
+    for (let i = 0; i < 32 && node; i++) {
+      node = (v >>> (31 - i)) & 1 ? node.one : node.zero;
+      if (node?.entry) best = node.entry;
+    }
+    return best;
+  }
+}
+
+/** Dotted-quad IPv4 (RFC 3986 IPv4address: 0-255, no leading zeros) as a uint32; else undefined. */
+export function ipv4Number(text: string): number | undefined {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || dots === 3) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return undefined; // leading zero
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return undefined;
+    } else return undefined;
+  }
+  if (dots !== 3 || digits === 0) return undefined;
+  return value * 256 + octet;
 }

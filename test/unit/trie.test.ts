@@ -264,3 +264,15 @@ describe('PrefixTable: edge cases', function () {
     expect(parseAddress('10.0.0.1')).to.deep.equal({ family: 4, value: 0x0a000001n });
   });
 });
+
+describe('ipv4Number (the trie fast path)', () => {
+  it('reads dotted quads as RFC 3986 writes them, and nothing else', async () => {
+    const { ipv4Number } = await import('../../src/lookup/trie.js');
+    expect(ipv4Number('0.0.0.0')).to.equal(0);
+    expect(ipv4Number('255.255.255.255')).to.equal(4294967295);
+    expect(ipv4Number('10.0.2.100')).to.equal(167772772);
+    for (const bad of ['010.0.0.1', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.', '', ' 1.2.3.4', '1.2.3.4a', '::1', '1.2.3.0/24']) {
+      expect(ipv4Number(bad), bad).to.equal(undefined);
+    }
+  });
+});
