@@ -104,6 +104,10 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
         const q = decodeEndpointCost(body, ['path-vector'] as const, client, ANE_PROPERTIES);
         return { pv: await s.endpointCostPv(r.id, q.pairs, q.anePropertyNames), root: ALTO_MEDIA.endpointcost, part: 'ecs' };
       }
+      case 'endpointcost-pv-state': {
+        const q = decodeEndpointCost(body, ['path-vector'] as const, client, ANE_PROPERTIES);
+        return { pv: await s.endpointCostPv(r.id, q.pairs, q.anePropertyNames, 'state'), root: ALTO_MEDIA.endpointcost, part: 'ecs' };
+      }
       case 'propmap-filter':
         return { json: opts.propertyMaps.filtered(body.entities as string[], body.properties as string[]), mediaType: r.mediaType };
       case 'flowcost': {

@@ -20,6 +20,7 @@ export type ResourceKind =
   | 'costmap-pv'
   | 'endpointcost'
   | 'endpointcost-pv'
+  | 'endpointcost-pv-state'
   | 'propmap'
   | 'propmap-filter'
   | 'flowcost';
@@ -93,6 +94,16 @@ export const RESOURCES: Resource[] = [
     id: 'endpointcost-pv',
     kind: 'endpointcost-pv',
     path: `${BASE_PATH}/endpointcost/pv`,
+    mediaType: multipartOf(ALTO_MEDIA.endpointcost),
+    accepts: ALTO_MEDIA.endpointcostparams,
+    capabilities: { 'cost-type-names': ['path-vector'], 'ane-property-names': ANE_PROPERTIES, 'flow-based-filter': true },
+  },
+  {
+    // Path vectors over the composed, compressed resource state (issue 4): the ANEs are the
+    // constraints that matter to the flows asked about, not every link on their paths.
+    id: 'endpointcost-pv-state',
+    kind: 'endpointcost-pv-state',
+    path: `${BASE_PATH}/endpointcost/pv/state`,
     mediaType: multipartOf(ALTO_MEDIA.endpointcost),
     accepts: ALTO_MEDIA.endpointcostparams,
     capabilities: { 'cost-type-names': ['path-vector'], 'ane-property-names': ANE_PROPERTIES, 'flow-based-filter': true },

@@ -24,6 +24,8 @@ import { vtagOf } from './vtag.js';
 /** What the RFC resources need of the orchestrator. */
 export interface FlowCostSource {
   flowCost(flows: FlowSpec[]): Promise<PathVectorAnswer>;
+  /** The composed resource state (Orchestrator.rsa): the constraints the flows cross. */
+  rsa(flows: FlowSpec[], resourceState: 'raw' | 'compressed'): Promise<PathVectorAnswer>;
 }
 
 export interface PvAnswer {
@@ -98,9 +100,13 @@ export class AltoService {
     return { meta: { 'cost-type': COST_TYPES[costType] }, 'endpoint-cost-map': map };
   }
 
-  /** The path-vector endpoint cost service (RFC 9275 §8). */
-  async endpointCostPv(resourceId: string, pairs: Pair[], properties: string[]): Promise<PvAnswer> {
-    const answer = await this.source.flowCost(pairs.map(flowOf));
+  /**
+   * The path-vector endpoint cost service (RFC 9275 §8): over each pair's whole path, or
+   * (`state`) over the compressed resource state, whose ANEs are the shared constraints.
+   */
+  async endpointCostPv(resourceId: string, pairs: Pair[], properties: string[], over: 'path' | 'state' = 'path'): Promise<PvAnswer> {
+    const flows = pairs.map(flowOf);
+    const answer = over === 'state' ? await this.source.rsa(flows, 'compressed') : await this.source.flowCost(flows);
     const map: Record<string, Record<string, string[]>> = {};
     const used = new Set<string>();
     pairs.forEach((p, i) => {
