@@ -42,7 +42,7 @@ describe('xdom alto (the RFC resources from a shell)', function () {
     const rows = lines(r.stdout);
     expect(rows[0]).to.deep.equal(['resource', 'media type', 'uri']);
     expect(rows.find((x) => x[0] === 'endpointcost-pv')?.[1]).to.equal('multipart/related;type=application/alto-endpointcost+json');
-    expect(rows).to.have.length(14);
+    expect(rows).to.have.length(15);
   });
 
   it('endpointcost: the metric picks the resource; one row per pair', async () => {
