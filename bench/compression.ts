@@ -11,17 +11,12 @@ import type { Constraint, ResourceState } from '../src/model/rsa.js';
 import { compress, compressCheap } from '../src/rsa/compress.js';
 import { highsSolver, type LpSolver } from '../src/rsa/lp.js';
 import type { Domain } from '../src/topology/model.js';
+import { Rng } from '../src/topology/generate/prng.js';
 import { highsFresh, yalps } from './lp-solvers.js';
 
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(`compression-${seed}`);
+  return () => r.next();
 }
 
 export async function buildState(switches: number, extraLinks: number, prefixes: number, flows: number, seed: number): Promise<ResourceState> {

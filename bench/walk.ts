@@ -17,6 +17,7 @@ import type { Registry } from '../src/lookup/registry.js';
 import type { FlowSpec } from '../src/model/flow.js';
 import type { WalkStrategy } from '../src/orchestrator/walk.js';
 import { generateTopology } from '../src/topology/generate/index.js';
+import { Rng } from '../src/topology/generate/prng.js';
 
 export interface WalkRow {
   ases: number;
@@ -70,14 +71,8 @@ async function startAgents(ases: number, seed: string, shards: number): Promise<
 const BASE_PORT = 21000;
 
 function flowsFor(hosts: string[], n: number, seed: number): FlowSpec[] {
-  let a = seed >>> 0;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(`flows-${seed}`);
+  const rnd = () => r.next();
   const out: FlowSpec[] = [];
   const seen = new Set<string>();
   while (out.length < n) {

@@ -12,7 +12,7 @@ import type { SimController } from '../../src/controller/sim.js';
 import type { PathVectorAnswer } from '../../src/model/answer.js';
 import type { FlowSpec } from '../../src/model/flow.js';
 import { generateTopology } from '../../src/topology/generate/index.js';
-import { mulberry32 } from '../unit/rsa.test.js';
+import { mulberry32 } from '../helpers/random.js';
 
 const ASES = 120;
 const FLOWS = 3000;

@@ -11,7 +11,8 @@ import type { FlowSpec } from '../../src/model/flow.js';
 import { stateOf } from '../../src/model/rsa.js';
 import { highsSolver } from '../../src/rsa/lp.js';
 import { generateTopology } from '../../src/topology/generate/index.js';
-import { expectSameRegion, mulberry32 } from '../unit/rsa.test.js';
+import { expectSameRegion } from '../unit/rsa.test.js';
+import { mulberry32 } from '../helpers/random.js';
 
 describe('compression over a generated 40-AS network', function () {
   this.timeout(60_000);

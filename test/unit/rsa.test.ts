@@ -9,21 +9,14 @@ import { compress, compressCheap } from '../../src/rsa/compress.js';
 import { bottlenecks, maxMinFair, maxThroughput } from '../../src/rsa/allocate.js';
 import { highsSolver, type LpSolver } from '../../src/rsa/lp.js';
 import { entriesOf } from '../../src/rsa/compress.js';
+import { mulberry32 } from '../helpers/random.js';
+
+export { mulberry32 };
 
 export function row(name: string, capacity: number, coeffs: Record<string, number>): Constraint {
   return { name, capacity, coeffs: new Map(Object.entries(coeffs)), props: { availbw: capacity } };
 }
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function maxOver(solver: LpSolver, s: ResourceState, weights: number[]): number | 'unbounded' {
   const index = new Map(s.flows.map((f, i) => [f, i]));

@@ -3,20 +3,11 @@
  * prefixes and addresses, plus the edge cases (default routes, host routes, families).
  */
 import { expect } from 'chai';
+import { mulberry32 } from '../helpers/random.js';
 import { parseAddress, parsePrefix, type Address, type Family, type Prefix } from '../../src/model/ip.js';
 import { PrefixTable } from '../../src/lookup/trie.js';
 
-/** mulberry32: a small deterministic PRNG, 32-bit state. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 const BITS: Record<Family, number> = { 4: 32, 6: 128 };
 
