@@ -48,7 +48,14 @@ export class DomainService {
     return { 'resource-id': `${this.domain}-topology`, tag: this.adapter.version() };
   }
 
-  async asPath(requested: FlowSpec[], visited: string[] = [], budgetMs?: number, hopOnly = false): Promise<PathVectorAnswer> {
+  async asPath(
+    requested: FlowSpec[],
+    visited: string[] = [],
+    budgetMs?: number,
+    hopOnly = false,
+    withResources = false,
+    queryId?: string,
+  ): Promise<PathVectorAnswer> {
     const flows = this.unsealed(requested);
     const ids = flows.map((f) => f.id);
     const faults = new Map<FlowId, FlowFault>();
@@ -107,9 +114,10 @@ export class DomainService {
         if (r.ok) deps.push(...r.answer.dependsOn);
       }),
     );
+    const resourcesCacheable = hopOnly && withResources ? await this.appendResources(flows, paths, faults, queryId) : true;
     const answer = composeAnswer(ids, paths, faults, deps);
-    // Sealed port names are made per answer: a cache must not hand them out again.
-    if (this.privacy?.hops === 'abstract') answer.cacheable = false;
+    // Sealed port names and per-query element names are made per answer: a cache must not hand them out again.
+    if (this.privacy?.hops === 'abstract' || !resourcesCacheable) answer.cacheable = false;
     return answer;
   }
 
@@ -141,6 +149,31 @@ export class DomainService {
     if (shares.size > 0) answer.coefficients = new Map(flows.filter((f) => shares.has(f.id)).map((f) => [f.id, shares.get(f.id) as number[]]));
     const result = resourceState === 'compressed' ? compressAnswer(answer, this.solver) : answer;
     return this.anonymised(result, queryId);
+  }
+
+  /**
+   * After each flow's hop, this domain's resources for it, as rsa() answers them: one
+   * request per domain and round then serves both lookups (the orchestrator's batched walk).
+   */
+  private async appendResources(flows: FlowSpec[], paths: Map<FlowId, PathElement[]>, faults: Map<FlowId, FlowFault>, queryId?: string): Promise<boolean> {
+    const routed = flows.filter((f) => paths.has(f.id) && !faults.has(f.id));
+    const res = await this.rsa(routed, 'raw', queryId);
+    for (const f of routed) {
+      const fault = res.faults.get(f.id);
+      if (fault) {
+        faults.set(f.id, fault);
+        continue;
+      }
+      const shares = res.coefficients?.get(f.id);
+      const list = (res.paths.get(f.id) ?? []).map((name, i): PathElement => {
+        const el: PathElement = { key: `res|${name}`, name, props: res.elements.get(name) ?? {} };
+        const share = shares?.[i];
+        if (share !== undefined && share !== 1) el.share = share;
+        return el;
+      });
+      paths.get(f.id)?.push(...list);
+    }
+    return res.cacheable !== false;
   }
 
   /** Abstract elements get names of this answer only; they keep their numbers, not their ports. */

@@ -28,6 +28,8 @@ export interface LookupOptions {
   resourceState?: 'raw' | 'compressed';
   /** as-path lookups: this domain's hop only, no recursion. */
   hopOnly?: boolean;
+  /** With hopOnly: the domain's raw resources after each hop. */
+  withResources?: boolean;
   /** The orchestrator's query id (xdom-query). */
   queryId?: string;
 }
@@ -74,6 +76,7 @@ export class HttpPeerClient implements PeerClient {
     const req = encodeFlowRequest('alto', flows, {
       ...(opts.resourceState ? { resourceState: opts.resourceState } : {}),
       ...(opts.hopOnly ? { hopOnly: true } : {}),
+      ...(opts.withResources ? { withResources: true } : {}),
     });
     this.counters.requests++;
     this.counters.bytesOut += Buffer.byteLength(req.body);

@@ -17,7 +17,7 @@
  * every flow alone, hop by hop, one request per (domain, flow).
  */
 import { randomBytes } from 'node:crypto';
-import type { VersionTag } from '../model/answer.js';
+import type { PathVectorAnswer, VersionTag } from '../model/answer.js';
 import { asHop, ownedBy, type AsHop, type PathElement } from '../model/compose.js';
 import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
 import type { AgentRef, ServiceLookup } from '../lookup/registry.js';
@@ -34,6 +34,8 @@ export interface WalkOptions {
   maxHops: number;
   /** Most flows in one agent request (bigger groups are split; default 20,000). */
   maxFlowsPerRequest?: number;
+  /** Ask for raw resources with each hop (default true). */
+  combine?: boolean;
 }
 
 export interface Walked {
@@ -68,6 +70,9 @@ export class BatchedWalker {
 
   async run(flows: FlowSpec[], want: { resources: boolean; resourceState: 'raw' | 'compressed' }): Promise<WalkResult> {
     const queryId = randomBytes(9).toString('base64url');
+    // Raw resources come back with each hop (`with-resources`): one request per domain and
+    // round serves both lookups. Compressed state needs its own per-domain rsa request.
+    const combined = want.resources && want.resourceState === 'raw' && this.opts.combine !== false;
     const walked: Walked = { hops: new Map(), faults: new Map(), deps: [] };
     const resources = new Map<FlowId, PathElement[][]>();
     const rsaJobs: Promise<void>[] = [];
@@ -90,7 +95,8 @@ export class BatchedWalker {
       await Promise.all(
         [...groups.values()].map(async (group) => {
           const agent = (group[0] as Position).agent;
-          const answers = await this.hops(agent, group, walked.deps, queryId);
+          const res = new Map<FlowId, RsaEntry>();
+          const answers = await this.hops(agent, group, walked.deps, queryId, combined ? res : undefined);
           const arrived: Position[] = [];
           for (const p of group) {
             const a = answers.get(p.flow.id) as HopEntry;
@@ -113,7 +119,8 @@ export class BatchedWalker {
             if (fault) walked.faults.set(p.flow.id, fault);
             else next.push({ flow: p.flow, agent: nextAgent as AgentRef, ingress: a.next.ingress, hops });
           }
-          if (want.resources && arrived.length > 0) {
+          if (combined) this.place(arrived, res, resources, walked);
+          else if (want.resources && arrived.length > 0) {
             rsaJobs.push(this.resources(agent, arrived, want.resourceState, resources, walked, queryId));
           }
         }),
@@ -139,26 +146,39 @@ export class BatchedWalker {
   }
 
   /** This domain's hop for each flow: from the cache, or one request for the rest. */
-  private async hops(agent: AgentRef, group: Position[], deps: VersionTag[], queryId: string): Promise<Map<FlowId, HopEntry>> {
+  private async hops(agent: AgentRef, group: Position[], deps: VersionTag[], queryId: string, res?: Map<FlowId, RsaEntry>): Promise<Map<FlowId, HopEntry>> {
     const cache = this.opts.cache;
     const out = new Map<FlowId, HopEntry>();
     const ask = new Map<string, Position[]>();
     for (const p of group) {
-      const key = this.hopKey(agent, p);
+      // With resources, the answer depends on the exact flow (the path inside the domain).
+      const key = res ? rsaKey('raw', p) : this.hopKey(agent, p);
       const hit = cache?.getHop(agent.domain, key);
-      if (hit) out.set(p.flow.id, hit);
-      else push(ask, key, p);
+      const resHit = res ? cache?.getRsa(agent.domain, key) : undefined;
+      if (hit && (!res || resHit)) {
+        out.set(p.flow.id, hit);
+        if (res && resHit) res.set(p.flow.id, resHit);
+      } else push(ask, key, p);
     }
     if (cache && out.size > 0) addDep(deps, agent.domain, cache.tag(agent.domain));
     if (ask.size === 0) return out;
-    await Promise.all(chunks([...ask], this.opts.maxFlowsPerRequest ?? 20_000).map((part) => this.askHops(agent, part, deps, queryId, out)));
+    await Promise.all(chunks([...ask], this.opts.maxFlowsPerRequest ?? 20_000).map((part) => this.askHops(agent, part, deps, queryId, out, res)));
     return out;
   }
 
-  private async askHops(agent: AgentRef, part: [string, Position[]][], deps: VersionTag[], queryId: string, out: Map<FlowId, HopEntry>): Promise<void> {
+  private async askHops(
+    agent: AgentRef,
+    part: [string, Position[]][],
+    deps: VersionTag[],
+    queryId: string,
+    out: Map<FlowId, HopEntry>,
+    res?: Map<FlowId, RsaEntry>,
+  ): Promise<void> {
     const cache = this.opts.cache;
     const reps = part.map(([, ps]) => ({ ...(ps[0] as Position).flow, ingress: (ps[0] as Position).ingress }));
-    const r = await this.limited(() => this.peers.lookup('as-path', agent.uri, reps, { visited: [], hopOnly: true, queryId }));
+    const r = await this.limited(() =>
+      this.peers.lookup('as-path', agent.uri, reps, { visited: [], hopOnly: true, queryId, ...(res ? { withResources: true } : {}) }),
+    );
     const tag = r.ok ? versionOf(r.answer.dependsOn, agent.domain) : undefined;
     if (r.ok) {
       for (const d of r.answer.dependsOn) addDep(deps, d['resource-id'].replace(/-topology$/, ''), d.tag);
@@ -186,6 +206,13 @@ export class BatchedWalker {
         if (tag !== undefined && r.answer.cacheable !== false) cache?.setHop(agent.domain, tag, key, e);
       }
       for (const p of ps) out.set(p.flow.id, e);
+      if (res) {
+        // The rest of the path: this domain's resources for the flow.
+        const re: RsaEntry = e.ok && r.ok ? { ok: true, elements: resourceElements(agent.domain, r.answer, rep, 1) } : { ok: false, fault: e.ok ? { code: 'agent-error', message: `${agent.uri}: no resources`, domain: agent.domain } : e.fault };
+        // A fault in an answer is as cacheable as a path: it holds until the version changes.
+        if (r.ok && tag !== undefined && r.answer.cacheable !== false) cache?.setRsa(agent.domain, tag, key, re);
+        for (const p of ps) res.set(p.flow.id, re);
+      }
     }
   }
 
@@ -203,7 +230,7 @@ export class BatchedWalker {
     const got = new Map<FlowId, RsaEntry>();
     const ask = new Map<string, Position[]>();
     for (const p of arrived) {
-      const key = `${state}|${p.ingress ?? `src:${p.flow.src}`}|${p.flow.dst}|${p.flow.protocol ?? ''}|${p.flow.srcPort ?? ''}|${p.flow.dstPort ?? ''}`;
+      const key = rsaKey(state, p);
       const hit = cache?.getRsa(domain, key);
       if (hit) got.set(p.flow.id, hit);
       else push(ask, key, p);
@@ -221,24 +248,20 @@ export class BatchedWalker {
         else {
           const fault = r.answer.faults.get(rep);
           const shares = r.answer.coefficients?.get(rep);
-          e = fault
-            ? { ok: false, fault }
-            : {
-                ok: true,
-                elements: (r.answer.paths.get(rep) ?? []).map((name, i) => {
-                  const el: PathElement = { key: `res|${domain}|${name}`, name: `${domain}:${name}`, props: ownedBy(domain, r.answer.elements.get(name)) };
-                  const share = shares?.[i];
-                  if (share !== undefined && share !== 1) el.share = share;
-                  return el;
-                }),
-              };
+          e = fault ? { ok: false, fault } : { ok: true, elements: resourceElements(domain, r.answer, rep, 0) };
           if (tag !== undefined && r.answer.cacheable !== false) cache?.setRsa(domain, tag, key, e);
         }
         for (const p of ps) got.set(p.flow.id, e);
       }
     }
+    this.place(arrived, got, out, walked);
+  }
+
+  /** File each flow's resources in this domain under its hop; a fault faults the flow. */
+  private place(arrived: Position[], got: Map<FlowId, RsaEntry>, out: Map<FlowId, PathElement[][]>, walked: Walked): void {
     for (const p of arrived) {
-      const e = got.get(p.flow.id) as RsaEntry;
+      const e = got.get(p.flow.id);
+      if (!e) continue;
       if (!e.ok) {
         if (!walked.faults.has(p.flow.id)) walked.faults.set(p.flow.id, e.fault);
         continue;
@@ -268,6 +291,22 @@ export class BatchedWalker {
       this.waiting.shift()?.();
     }
   }
+}
+
+/** What determines a domain's resources for a flow: where it enters, where it goes, its 5-tuple. */
+function rsaKey(state: string, p: Position): string {
+  return `${state}|${p.ingress ?? `src:${p.flow.src}`}|${p.flow.dst}|${p.flow.protocol ?? ''}|${p.flow.srcPort ?? ''}|${p.flow.dstPort ?? ''}`;
+}
+
+/** A flow's resources in one domain's answer, from path position `from` on, named `<domain>:<element>`. */
+function resourceElements(domain: string, answer: PathVectorAnswer, flow: FlowId, from: number): PathElement[] {
+  const shares = answer.coefficients?.get(flow);
+  return (answer.paths.get(flow) ?? []).slice(from).map((name, k) => {
+    const el: PathElement = { key: `res|${domain}|${name}`, name: `${domain}:${name}`, props: ownedBy(domain, answer.elements.get(name)) };
+    const share = shares?.[from + k];
+    if (share !== undefined && share !== 1) el.share = share;
+    return el;
+  });
 }
 
 function chunks<T>(list: T[], size: number): T[][] {

@@ -57,6 +57,8 @@ export class Orchestrator {
             dedup: strategy === 'batched',
             maxInFlight,
             maxHops: 32,
+            // The naive walk asks for every hop and every domain's resources separately.
+            combine: strategy === 'batched',
             ...(strategy === 'batched' && opts.cache ? { cache: opts.cache } : {}),
           });
   }

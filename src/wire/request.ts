@@ -92,6 +92,8 @@ export interface RequestOptions {
    * next, instead of recursing (the orchestrator's batched walk, docs/decisions.md).
    */
   hopOnly?: boolean;
+  /** With hopOnly: each flow's path is its hop followed by this domain's (raw) resources. */
+  withResources?: boolean;
 }
 
 export function decodeOptions(body: unknown): RequestOptions {
@@ -99,6 +101,7 @@ export function decodeOptions(body: unknown): RequestOptions {
   const v = b['resource-state'];
   const out: RequestOptions = v === 'raw' || v === 'compressed' ? { resourceState: v } : {};
   if (b['hop-only'] === true) out.hopOnly = true;
+  if (b['with-resources'] === true) out.withResources = true;
   return out;
 }
 
@@ -106,6 +109,7 @@ export function decodeOptions(body: unknown): RequestOptions {
 export function encodeFlowRequest(form: RequestForm, flows: FlowSpec[], opts: RequestOptions = {}): { contentType: string; body: string } {
   const extra: Record<string, unknown> = opts.resourceState ? { 'resource-state': opts.resourceState } : {};
   if (opts.hopOnly) extra['hop-only'] = true;
+  if (opts.withResources) extra['with-resources'] = true;
   if (form === 'simple') {
     const list = flows.map((f) => {
       const d: Record<string, unknown> = { src: f.src, dst: f.dst, ingress: f.ingress };
