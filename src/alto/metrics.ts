@@ -10,6 +10,11 @@
  *   routingcost  sum over the links of `routingcost` where a link has one, 1 where it has
  *                none: with no `routingcost` anywhere it equals the hop count
  *
+ * A flow split over equal-cost paths (ECMP without ports) crosses each link with a share of
+ * it (`shares`, aligned with the elements): a link counts by its share in hopcount and
+ * routingcost (the expected value over the flow's packets), and a link limits the flow to
+ * availbw / share (rsa/allocate.ts bottleneck).
+ *
  * Pure and small so the 2017 routes can share it.
  */
 import type { ElementProps } from '../model/answer.js';
@@ -25,21 +30,25 @@ export function isAsHop(props: ElementProps): boolean {
   return 'ingress-port' in props;
 }
 
-export function pathMetrics(elements: ElementProps[]): PathMetrics {
+export function pathMetrics(elements: ElementProps[], shares?: number[]): PathMetrics {
   let asHopcount = 0;
   let hopcount = 0;
   let bandwidth: number | undefined;
   let routingcost = 0;
-  for (const p of elements) {
+  elements.forEach((p, i) => {
     if (isAsHop(p)) {
       asHopcount++;
-      continue;
+      return;
     }
-    hopcount++;
+    const share = shares?.[i] ?? 1;
+    hopcount += share;
     const rc = p.routingcost;
-    routingcost += typeof rc === 'number' && Number.isFinite(rc) && rc >= 0 ? rc : 1;
+    routingcost += share * (typeof rc === 'number' && Number.isFinite(rc) && rc >= 0 ? rc : 1);
     const bw = p.availbw;
-    if (typeof bw === 'number' && (bandwidth === undefined || bw < bandwidth)) bandwidth = bw;
-  }
+    if (typeof bw === 'number' && share > 0) {
+      const limit = bw / share;
+      if (bandwidth === undefined || limit < bandwidth) bandwidth = limit;
+    }
+  });
   return { asHopcount, hopcount, bandwidth, routingcost };
 }

@@ -59,7 +59,7 @@ export class AltoService {
     const map: Record<string, Record<string, number>> = {};
     for (const [id, [s, d]] of pairs) {
       if (!answer.paths.has(id)) continue;
-      const v = metricValue(costType, pathMetrics(elementsOf(answer, id)));
+      const v = metricValue(costType, pathMetrics(elementsOf(answer, id), answer.coefficients?.get(id)));
       if (v === undefined || !satisfies(v, constraints)) continue;
       (map[s] ??= {})[d] = v;
     }
@@ -93,7 +93,7 @@ export class AltoService {
     const map: Record<string, Record<string, number>> = {};
     pairs.forEach((p, i) => {
       if (!answer.paths.has(`f${i}`)) return;
-      const v = metricValue(costType, pathMetrics(elementsOf(answer, `f${i}`)));
+      const v = metricValue(costType, pathMetrics(elementsOf(answer, `f${i}`), answer.coefficients?.get(`f${i}`)));
       if (v === undefined || !satisfies(v, constraints)) return;
       (map[p.src.text] ??= {})[p.dst.text] = v;
     });
@@ -144,7 +144,7 @@ export class AltoService {
         continue;
       }
       if (!answer?.paths.has(id)) continue;
-      const v = metricValue(costType, pathMetrics(elementsOf(answer, id)));
+      const v = metricValue(costType, pathMetrics(elementsOf(answer, id), answer.coefficients?.get(id)));
       if (v !== undefined && satisfies(v, constraints)) map[id] = v;
     }
     const body: Record<string, unknown> = { meta: { 'cost-type': COST_TYPES[costType] }, 'flow-cost-map': map };
