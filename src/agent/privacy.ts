@@ -16,11 +16,19 @@ import type { Domain, Privacy } from '../topology/model.js';
 const PREFIX = 'sealed:';
 
 export class Sealer {
-  constructor(private readonly key: Buffer = randomBytes(32)) {}
+  /**
+   * @param context bound into every token (GCM additional data): a token sealed for one
+   *   domain does not unseal as another's, even under the same key.
+   */
+  constructor(
+    private readonly context = '',
+    private readonly key: Buffer = randomBytes(32),
+  ) {}
 
   seal(text: string): string {
     const iv = randomBytes(12);
     const c = createCipheriv('aes-256-gcm', this.key, iv);
+    c.setAAD(Buffer.from(this.context, 'utf8'));
     const body = Buffer.concat([c.update(text, 'utf8'), c.final()]);
     return PREFIX + Buffer.concat([iv, body, c.getAuthTag()]).toString('base64url');
   }
@@ -32,6 +40,7 @@ export class Sealer {
     if (raw.length < 12 + 16) return undefined;
     try {
       const d = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+      d.setAAD(Buffer.from(this.context, 'utf8'));
       d.setAuthTag(raw.subarray(raw.length - 16));
       return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString('utf8');
     } catch {
@@ -46,10 +55,10 @@ export class PrivacyPolicy {
   private readonly nameKey = randomBytes(32);
   readonly hops: Privacy;
 
-  constructor(
-    domain: Domain,
-    readonly sealer = new Sealer(),
-  ) {
+  readonly sealer: Sealer;
+
+  constructor(domain: Domain, sealer?: Sealer) {
+    this.sealer = sealer ?? new Sealer(domain.id);
     this.hops = domain.privacy ?? 'full';
     for (const l of domain.links) this.levels.set(l.id, l.privacy ?? this.hops);
     for (const b of domain.borders) this.levels.set(b.id, b.privacy ?? this.hops);

@@ -17,6 +17,7 @@
  *   priv:xdom-egress-port     an AS hop's egress port (absent where the flow ends)
  *   priv:xdom-routingcost     a link's routing cost, where the domain gives one
  */
+import { hash32 } from '../model/hash.js';
 import type { ElementProps, PathVectorAnswer, VersionTag } from '../model/answer.js';
 import { isAsHop } from './metrics.js';
 
@@ -30,8 +31,15 @@ export const ANE_PROPERTIES = [
   'priv:xdom-routingcost',
 ] as const;
 
+/**
+ * An element name as an ANEName (RFC 9275 §6.2: 1-64 of [A-Za-z0-9:@_-], no dot). Names
+ * that already are one pass unchanged; others are cut and get a hash of the whole name, so
+ * two long names that share their first 55 characters stay two ANEs.
+ */
 export function aneName(element: string): string {
-  return element.replace(/[^A-Za-z0-9:@_-]/g, '_').slice(0, 64);
+  if (/^[A-Za-z0-9:@_-]{1,64}$/.test(element)) return element;
+  const safe = element.replace(/[^A-Za-z0-9:@_-]/g, '_').slice(0, 55);
+  return `${safe}-${hash32(element).toString(16).padStart(8, '0')}`;
 }
 
 /** The requested properties of one element, as RFC 9275 names them. */

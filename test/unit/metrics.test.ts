@@ -21,3 +21,27 @@ describe('path metrics', () => {
     expect(m.bandwidth).to.equal(20); // each branch takes half: 10 / 0.5
   });
 });
+
+describe('ANE names and sealed ports', () => {
+  it('valid element names pass unchanged; long ones stay distinct', async () => {
+    const { aneName } = await import('../../src/alto/pathvector.js');
+    expect(aneName('as2:ilink0')).to.equal('as2:ilink0');
+    const a = `${'d'.repeat(60)}:link-a`;
+    const b = `${'d'.repeat(60)}:link-b`;
+    expect(aneName(a)).to.match(/^[A-Za-z0-9:@_-]{1,64}$/);
+    expect(aneName(a)).to.not.equal(aneName(b));
+    expect(aneName('has.dot')).to.not.contain('.');
+  });
+
+  it('a sealed port unseals only for the domain it was sealed for', async () => {
+    const { Sealer } = await import('../../src/agent/privacy.js');
+    const key = Buffer.alloc(32, 7);
+    const as2 = new Sealer('as2', key);
+    const as3 = new Sealer('as3', key);
+    const token = as2.seal('openflow2:1');
+    expect(token).to.match(/^sealed:/);
+    expect(as2.unseal(token)).to.equal('openflow2:1');
+    expect(as3.unseal(token)).to.equal(undefined);
+    expect(as2.seal('openflow2:1')).to.not.equal(token); // a fresh IV every time
+  });
+});
