@@ -13,7 +13,7 @@
 import express, { type Request, type Response } from 'express';
 import { AltoError } from '../model/errors.js';
 import { DEFAULT_MAX_DEPTH, parseJson } from '../wire/json.js';
-import { negotiate, parseAccept, parseMediaType, type MediaType } from '../wire/mediatype.js';
+import { negotiate, parseAccept, parseMediaType, requestMediaType, type MediaType } from '../wire/mediatype.js';
 import { buildMultipartRelated } from '../wire/multipart.js';
 import type { OpenApiValidator } from '../wire/openapi.js';
 import { NUMERICAL, type NumericalCostTypeName } from './costtypes.js';
@@ -143,19 +143,7 @@ function offerOf(r: Resource): MediaType {
 /** Media types are checked before the body is read: a wrong request costs nothing. */
 function checkMedia(r: Resource) {
   return (req: Request, _res: Response, next: () => void) => {
-    const ct = req.headers['content-type'];
-    const mt = ct === undefined ? undefined : parseMediaType(ct);
-    if (!mt || mt.essence !== r.accepts) {
-      throw new AltoError('E_INVALID_FIELD_VALUE', `${r.path} takes ${r.accepts}, not ${ct ?? 'a body without Content-Type'}`, {
-        status: 415,
-        field: 'Content-Type',
-        value: ct ?? '',
-      });
-    }
-    const charset = mt.params.charset?.toLowerCase();
-    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      throw new AltoError('E_INVALID_FIELD_VALUE', `request bodies are UTF-8, not ${charset}`, { status: 415, field: 'Content-Type', value: ct ?? '' });
-    }
+    requestMediaType(req.headers['content-type'], [r.accepts ?? ''], r.path);
     accept(req, offerOf(r));
     next();
   };

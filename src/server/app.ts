@@ -20,7 +20,7 @@ import { encodeError } from '../wire/error.js';
 import { MEDIA, REQUEST_MEDIA, chooseAnswerForm } from '../wire/forms.js';
 import { BUDGET_HEADER, QUERY_HEADER, VISITED_HEADER, parseBudget, parseVisited } from '../wire/headers.js';
 import { DEFAULT_MAX_DEPTH, parseJson } from '../wire/json.js';
-import { parseMediaType } from '../wire/mediatype.js';
+import { parseMediaType, requestMediaType } from '../wire/mediatype.js';
 import type { OpenApiDocument, OpenApiValidator } from '../wire/openapi.js';
 import { decodeFlows, decodeOptions, type RequestOptions } from '../wire/request.js';
 
@@ -87,19 +87,7 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
       route.path,
       (req, response, next) => {
         // Media types are checked before the body is read: a wrong request costs nothing.
-        const ct = req.headers['content-type'];
-        const mt = ct === undefined ? undefined : parseMediaType(ct);
-        if (!mt || !accepted.includes(mt.essence)) {
-          throw new AltoError('E_INVALID_FIELD_VALUE', `${route.path} takes ${accepted.join(' or ')}, not ${ct ?? 'a body without Content-Type'}`, {
-            status: 415,
-            field: 'Content-Type',
-            value: ct ?? '',
-          });
-        }
-        const charset = mt.params.charset?.toLowerCase();
-        if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-          throw new AltoError('E_INVALID_FIELD_VALUE', `request bodies are UTF-8, not ${charset}`, { status: 415, field: 'Content-Type', value: ct ?? '' });
-        }
+        const mt = requestMediaType(req.headers['content-type'], accepted, route.path);
         const form = chooseAnswerForm(REQUEST_MEDIA[mt.essence] ?? 'simple', req.headers.accept);
         if (!form) {
           throw new AltoError(

@@ -2,6 +2,8 @@
  * Media types (RFC 9110 §8.3.1) and Accept negotiation (RFC 9110 §12.5.1), as RFC 7285 §8.3
  * and RFC 9275 §6.1 use them: `multipart/related; type=X` matches only the root type X.
  */
+import { AltoError } from '../model/errors.js';
+
 export interface MediaType {
   /** type/subtype, lower case */
   essence: string;
@@ -105,4 +107,25 @@ function splitOn(text: string, sep: string): string[] {
   }
   out.push(cur);
   return out.filter((s) => s.trim() !== '');
+}
+
+/**
+ * A request's Content-Type against the types a resource takes (RFC 7285 §8.3.4): its media
+ * type, or a 415 AltoError naming what was sent. Bodies are UTF-8 (RFC 8259 §8.1): another
+ * charset is a 415 too.
+ */
+export function requestMediaType(contentType: string | undefined, accepted: readonly string[], resource: string): MediaType {
+  const mt = contentType === undefined ? undefined : parseMediaType(contentType);
+  if (!mt || !accepted.includes(mt.essence)) {
+    throw new AltoError('E_INVALID_FIELD_VALUE', `${resource} takes ${accepted.join(' or ')}, not ${contentType ?? 'a body without Content-Type'}`, {
+      status: 415,
+      field: 'Content-Type',
+      value: contentType ?? '',
+    });
+  }
+  const charset = mt.params.charset?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new AltoError('E_INVALID_FIELD_VALUE', `request bodies are UTF-8, not ${charset}`, { status: 415, field: 'Content-Type', value: contentType ?? '' });
+  }
+  return mt;
 }
