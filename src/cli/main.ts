@@ -53,28 +53,31 @@ program
   .option('-q, --quiet', 'no request log')
   .action(runDemo);
 
-program
-  .command('agent')
-  .description("serve one domain's agent")
-  .requiredOption('--domain <file>', 'the domain file')
-  .requiredOption('--registry <file>', 'the registry: where the next domains’ agents are')
-  .option('--host <addr>', 'address to bind', '127.0.0.1')
-  .option('--port <n>', 'port', port, 8081)
-  .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
-  .option('--timeout <ms>', 'how long to wait for the next agent', millis, 10_000)
-  .option('-q, --quiet', 'no request log')
-  .action(runAgent);
+/** The options every long-running server takes. */
+function serverOptions(cmd: Command, defaultPort: number, waitsFor: string): Command {
+  return cmd
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('--port <n>', 'port', port, defaultPort)
+    .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
+    .option('--timeout <ms>', `how long to wait for ${waitsFor}`, millis, 10_000)
+    .option('-q, --quiet', 'no request log');
+}
 
-program
-  .command('orchestrator')
-  .description('serve the orchestrator')
-  .requiredOption('--registry <file>', 'the registry: which agent serves which addresses')
-  .option('--host <addr>', 'address to bind', '127.0.0.1')
-  .option('--port <n>', 'port', port, 8080)
-  .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
-  .option('--timeout <ms>', 'how long to wait for an agent', millis, 10_000)
-  .option('-q, --quiet', 'no request log')
-  .action(runOrchestrator);
+serverOptions(
+  program
+    .command('agent')
+    .description("serve one domain's agent")
+    .requiredOption('--domain <file>', 'the domain file')
+    .requiredOption('--registry <file>', 'the registry: where the next domains’ agents are'),
+  8081,
+  'the next agent',
+).action(runAgent);
+
+serverOptions(
+  program.command('orchestrator').description('serve the orchestrator').requiredOption('--registry <file>', 'the registry: which agent serves which addresses'),
+  8080,
+  'an agent',
+).action(runOrchestrator);
 
 program
   .command('query')

@@ -27,9 +27,6 @@ export interface EcmpStep {
   share: number;
 }
 
-/** The ECMP hash (model/hash.ts), under the name the tests and docs use. */
-export const fnv1a = hash32;
-
 export class EcmpGraph {
   private readonly graph = new MultiUndirectedGraph<Record<string, never>, EcmpEdge>();
   private readonly distCache = new Map<string, Map<string, number>>();
@@ -92,7 +89,7 @@ export class EcmpGraph {
       const steps: EcmpStep[] = [];
       for (let u = from; u !== to; ) {
         const hops = this.nextHops(u, dist);
-        const e = hops[fnv1a(`${key}|${u}`) % hops.length] as EcmpEdge;
+        const e = hops[hash32(`${key}|${u}`) % hops.length] as EcmpEdge;
         steps.push({ id: e.id, share: 1 });
         u = e.a === u ? e.b : e.a;
       }

@@ -4,23 +4,13 @@
  * picks each resource by media type, so a wrong pick or a broken IRD shows here.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from '../../src/cli/load.js';
 import type { RunningNetwork } from '../../src/cli/network.js';
 import { startExample } from '../helpers/network.js';
+import { runXdom } from '../helpers/cli.js';
 
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
-
-async function xdom(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  p.stdout.on('data', (d) => (stdout += d));
-  p.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise<number | null>((ok) => p.on('close', ok));
-  return { code, stdout, stderr };
-}
+const xdom = runXdom;
 
 const lines = (s: string) => s.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
 

@@ -3,27 +3,15 @@
  * real signals. Every process started here is stopped by its pid; every file made is removed.
  */
 import { expect } from 'chai';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXAMPLE_DIR, ROOT } from '../../src/cli/load.js';
+import { EXAMPLE_DIR } from '../../src/cli/load.js';
+import { runXdom, spawnXdom } from '../helpers/cli.js';
 
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
-
-function xdom(args: string[]): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-}
-
-async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = xdom(args);
-  let stdout = '';
-  let stderr = '';
-  p.stdout.on('data', (d) => (stdout += d));
-  p.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise<number | null>((ok) => p.on('close', ok));
-  return { code, stdout, stderr };
-}
+const xdom = spawnXdom;
+const run = runXdom;
 
 /** Start `xdom demo` on free ports; resolves once it prints that it serves. */
 async function startDemo(): Promise<{ proc: ChildProcessWithoutNullStreams; out: () => string; orchestrator: string }> {

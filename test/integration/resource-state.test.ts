@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { EXAMPLE_DIR, loadNetworkDir, loadOpenApi } from '../../src/cli/load.js';
 import { startNetwork, type RunningNetwork } from '../../src/cli/network.js';
 import type { Domain } from '../../src/topology/model.js';
+import { diamond as dia } from '../fixtures/diamond.js';
 import { agentUrl, post, SEED_ALTO_ASPATH, SEED_ALTO_RSA, SEED_SIMPLE_ASPATH, SEED_SIMPLE_RSA } from '../helpers/network.js';
 
 const JSON_CT = { 'Content-Type': 'application/json' };
@@ -86,27 +87,8 @@ describe('privacy: as2 abstract', () => {
 
 describe('multipath and routingcost over HTTP', () => {
   let net: RunningNetwork;
-  const diamond: Domain = {
-    id: 'dia',
-    asn: 64999,
-    controller: { kind: 'sim' },
-    prefixes: [
-      { prefix: '10.1.0.0/24', attach: 's1:8' },
-      { prefix: '10.2.0.0/24', attach: 's4:9' },
-    ],
-    hosts: [],
-    switches: ['s1', 's2', 's3', 's4'],
-    links: [
-      { id: 'a12', ports: ['s1:2', 's2:1'], capacity: 10, available: 10 },
-      { id: 'a13', ports: ['s1:3', 's3:1'], capacity: 10, available: 10 },
-      { id: 'b24', ports: ['s2:2', 's4:2'], capacity: 10, available: 10 },
-      { id: 'c24', ports: ['s2:3', 's4:3'], capacity: 10, available: 10 },
-      { id: 'a34', ports: ['s3:2', 's4:4'], capacity: 10, available: 10 },
-    ],
-    borders: [],
-    routes: [],
-    'routing-cost': { constant: 1, terms: [{ property: 'capacity', weight: 100, inverse: true }] },
-  };
+  // No border: both prefixes are local, so the orchestrator starts and ends flows here.
+  const diamond = dia({ borders: [], 'routing-cost': { constant: 1, terms: [{ property: 'capacity', weight: 100, inverse: true }] } });
   before(async () => {
     net = await startNetwork({
       domains: [diamond],

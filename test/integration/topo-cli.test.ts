@@ -5,28 +5,18 @@
  * with the AS paths the valley-free routing model predicts.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, loadNetworkDir, loadOpenApi } from '../../src/cli/load.js';
+import { loadNetworkDir, loadOpenApi } from '../../src/cli/load.js';
 import { startNetwork, type RunningNetwork } from '../../src/cli/network.js';
 import { generateTopology } from '../../src/topology/generate/index.js';
 import { Rng } from '../../src/topology/generate/prng.js';
 import { asPathFrom, routesTo } from '../../src/topology/generate/routing.js';
 import { post } from '../helpers/network.js';
+import { runXdom } from '../helpers/cli.js';
 
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
-
-async function xdom(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  p.stdout.on('data', (d) => (stdout += d));
-  p.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise<number | null>((ok) => p.on('close', ok));
-  return { code, stdout, stderr };
-}
+const xdom = runXdom;
 
 const snapshot = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 

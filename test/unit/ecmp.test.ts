@@ -5,31 +5,12 @@
  */
 import { expect } from 'chai';
 import { SimController, ecmpKey } from '../../src/controller/sim.js';
-import { EcmpGraph, fnv1a } from '../../src/controller/ecmp.js';
+import { EcmpGraph } from '../../src/controller/ecmp.js';
+import { hash32 } from '../../src/model/hash.js';
 import type { FlowSpec } from '../../src/model/flow.js';
-import type { Domain } from '../../src/topology/model.js';
+import { diamond as dia } from '../fixtures/diamond.js';
 
-/**
- * in -> s1 ==(two equal branches: s1-s2-s4, s1-s3-s4)== s4 -> hosts 10.2.0.0/24;
- * s2-s4 is doubled (two parallel links), so the s2 branch splits again.
- */
-const diamond: Domain = {
-  id: 'dia',
-  asn: 64999,
-  controller: { kind: 'sim' },
-  prefixes: [{ prefix: '10.2.0.0/24', attach: 's4:9' }],
-  hosts: [],
-  switches: ['s1', 's2', 's3', 's4'],
-  links: [
-    { id: 'a12', ports: ['s1:2', 's2:1'], capacity: 10, available: 10 },
-    { id: 'a13', ports: ['s1:3', 's3:1'], capacity: 10, available: 10 },
-    { id: 'b24', ports: ['s2:2', 's4:2'], capacity: 10, available: 10 },
-    { id: 'c24', ports: ['s2:3', 's4:3'], capacity: 10, available: 10 },
-    { id: 'a34', ports: ['s3:2', 's4:4'], capacity: 10, available: 10 },
-  ],
-  borders: [{ id: 'in', port: 's1:1', address: '192.0.2.1', capacity: 100, available: 100, peer: { domain: 'up', port: 'u:1', address: '192.0.2.0' } }],
-  routes: [],
-};
+const diamond = dia();
 
 const flow = (dport?: number, sport = 40000): FlowSpec => {
   const f: FlowSpec = { id: 'f', src: '203.0.113.5', dst: '10.2.0.7', ingress: 's1:1' };
@@ -50,7 +31,7 @@ describe('equal-cost multipath (simulated controller)', () => {
     for (let i = 0; i < 5; i++) expect(await sim.lookupPath(flow(443))).to.deep.equal(first);
   });
 
-  it('flows that differ only in destination port follow the hash: per switch, fnv1a(5-tuple|switch) mod next hops', async () => {
+  it('flows that differ only in destination port follow the hash: per switch, hash32(5-tuple|switch) mod next hops', async () => {
     const graph = new EcmpGraph(
       diamond.switches,
       diamond.links.map((l) => ({ id: l.id, a: l.ports[0].split(':')[0] as string, b: l.ports[1].split(':')[0] as string, cost: 1 })),
@@ -63,9 +44,9 @@ describe('equal-cost multipath (simulated controller)', () => {
       if (!r.ok) throw new Error('no path');
       // Recompute the documented choice independently of the controller's own walk.
       const key = ecmpKey(f) as string;
-      const first = graph.nextHops('s1', dist)[fnv1a(`${key}|s1`) % 2];
+      const first = graph.nextHops('s1', dist)[hash32(`${key}|s1`) % 2];
       expect(r.elements[1]).to.equal(first?.id);
-      if (first?.id === 'a12') expect(r.elements[2]).to.equal(graph.nextHops('s2', dist)[fnv1a(`${key}|s2`) % 2]?.id);
+      if (first?.id === 'a12') expect(r.elements[2]).to.equal(graph.nextHops('s2', dist)[hash32(`${key}|s2`) % 2]?.id);
       seen.add(r.elements.join('>'));
     }
     // Over 200 ports all three paths are used.

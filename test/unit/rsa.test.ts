@@ -11,8 +11,6 @@ import { highsSolver, type LpSolver } from '../../src/rsa/lp.js';
 import { entriesOf } from '../../src/rsa/compress.js';
 import { mulberry32 } from '../helpers/random.js';
 
-export { mulberry32 };
-
 export function row(name: string, capacity: number, coeffs: Record<string, number>): Constraint {
   return { name, capacity, coeffs: new Map(Object.entries(coeffs)), props: { availbw: capacity } };
 }
