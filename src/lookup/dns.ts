@@ -3,9 +3,11 @@
  * found by U-NAPTR (RFC 4848) lookups of the address's reverse-DNS names, most specific
  * first, with the static registry (registry.ts) as the fallback.
  *
- *   IPv4  R32, R24, R16, R8: d.c.b.a.in-addr.arpa, c.b.a.in-addr.arpa, ... (RFC 8686 §3.2)
- *   IPv6  R128, R64, R56, R48, R32: nibble names under ip6.arpa
- *   For a prefix, levels longer than the prefix are skipped.
+ *   IPv4  R32, R24, R16, R8: d.c.b.a.in-addr.arpa, c.b.a.in-addr.arpa, ... (RFC 8686 §3.3)
+ *   IPv6  R128, R64, R56, R48, R40, R32: nibble names under ip6.arpa (RFC 8686 §3.3)
+ *   For a prefix, the first name is the longest level not longer than the prefix, then
+ *   the shorter ones in that order (RFC 8686 §3.4, Table 1). A prefix shorter than /8
+ *   (IPv4) or /32 (IPv6) is an "unsupported prefix length": the procedure aborts (§3.2).
  *
  * At each name, NAPTR records with flag "u" and the service parameter asked for (default
  * "ALTO:https", compared case-insensitively) are taken in order, then preference (RFC 3403
@@ -28,17 +30,21 @@ export interface NaptrRecord {
   preference: number;
 }
 
-/** The reverse-DNS names to ask, most specific first. Undefined for text that is no address or prefix. */
+/**
+ * The reverse-DNS names to ask, most specific first (RFC 8686 §3.3-3.4). Undefined for text
+ * that is no address or prefix; empty for an unsupported prefix length (§3.2).
+ */
 export function reverseNames(addressOrPrefix: string): string[] | undefined {
   const p = parsePrefix(addressOrPrefix);
   if (!p) return undefined;
+  if (p.length < (p.family === 4 ? 8 : 32)) return [];
   const a: Address = { family: p.family, value: p.value };
   if (a.family === 4) {
     const octets = [24n, 16n, 8n, 0n].map((s) => String((a.value >> s) & 255n));
     return [32, 24, 16, 8].filter((l) => l <= p.length).map((l) => `${octets.slice(0, l / 8).reverse().join('.')}.in-addr.arpa`);
   }
   const nibbles = a.value.toString(16).padStart(32, '0').split('');
-  return [128, 64, 56, 48, 32].filter((l) => l <= p.length).map((l) => `${nibbles.slice(0, l / 4).reverse().join('.')}.ip6.arpa`);
+  return [128, 64, 56, 48, 40, 32].filter((l) => l <= p.length).map((l) => `${nibbles.slice(0, l / 4).reverse().join('.')}.ip6.arpa`);
 }
 
 /** URIs of the terminal "u" records for a service, in order and preference. */
@@ -96,6 +102,9 @@ export class DnsDiscovery {
   async discover(addressOrPrefix: string): Promise<Discovered[]> {
     const names = reverseNames(addressOrPrefix);
     if (!names) throw new Error(`not an IPv4 or IPv6 address or prefix: ${addressOrPrefix}`);
+    if (names.length === 0) {
+      throw new Error(`unsupported prefix length: ${addressOrPrefix} (RFC 8686 §3.2: IPv4 /8 or longer, IPv6 /32 or longer)`);
+    }
     for (const name of names) {
       let records: NaptrRecord[];
       try {

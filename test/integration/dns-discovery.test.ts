@@ -46,14 +46,29 @@ describe('RFC 8686 discovery', function () {
       expect(reverseNames('not-an-address')).to.equal(undefined);
     });
 
-    it('IPv6: R128, R64, R56, R48, R32 as nibbles under ip6.arpa', () => {
+    it('IPv6: R128, R64, R56, R48, R40, R32 as nibbles under ip6.arpa (RFC 8686 §3.3, its own example)', () => {
+      // RFC 8686 §3.2-3.3: A = 2001:0DB8::20 yields exactly these six names (the RFC writes them upper case).
+      expect(reverseNames('2001:db8::20')).to.deep.equal([
+        '0.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa',
+        '0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa',
+        '0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa',
+        '0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa',
+        '0.0.8.b.d.0.1.0.0.2.ip6.arpa',
+        '8.b.d.0.1.0.0.2.ip6.arpa',
+      ]);
       const names = reverseNames('2001:db8:1:2::5') as string[];
-      expect(names).to.have.length(5);
+      expect(names).to.have.length(6);
       expect(names[0]).to.equal('5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa');
       expect(names[1]).to.equal('2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa');
-      expect(names[2]).to.equal('0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa');
-      expect(names[3]).to.equal('1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa');
-      expect(names[4]).to.equal('8.b.d.0.1.0.0.2.ip6.arpa');
+      expect(names[5]).to.equal('8.b.d.0.1.0.0.2.ip6.arpa');
+    });
+
+    it('prefixes start at the level Table 1 of RFC 8686 §3.4 says; too short ones are refused (§3.2)', () => {
+      expect(reverseNames('2001:db8::/100')?.[0]).to.equal('0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa'); // 64..127: R64 first
+      expect(reverseNames('2001:db8::/44')).to.deep.equal(['0.0.8.b.d.0.1.0.0.2.ip6.arpa', '8.b.d.0.1.0.0.2.ip6.arpa']); // R40, R32
+      expect(reverseNames('10.0.0.0/8')).to.deep.equal(['10.in-addr.arpa']);
+      expect(reverseNames('10.0.0.0/7')).to.deep.equal([]);
+      expect(reverseNames('2001:db8::/31')).to.deep.equal([]);
     });
 
     it('only terminal "u" records of the service, by order then preference', () => {
@@ -113,6 +128,8 @@ describe('RFC 8686 discovery', function () {
         naptr('172.in-addr.arpa', 100, 10, 'u', 'ALTO:https', 'https://alto.172.example/ird'),
         // An IPv6 /48.
         naptr('1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa', 100, 10, 'u', 'ALTO:https', 'https://alto.v6.example/ird'),
+        // An IPv6 /40 (R40, RFC 8686 §3.3): 2001:db8:f000::/40.
+        naptr('0.f.8.b.d.0.1.0.0.2.ip6.arpa', 100, 10, 'u', 'ALTO:https', 'https://alto.v6-40.example/ird'),
       ];
       dns = spawn('dnsmasq', args, { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
@@ -166,6 +183,19 @@ describe('RFC 8686 discovery', function () {
     it('IPv6: the R48 record', async () => {
       const d = new DnsDiscovery({ servers: [server] });
       expect(await d.discover('2001:db8:1:ff::1')).to.deep.equal([{ uri: 'https://alto.v6.example/ird', via: 'dns', name: '1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa' }]);
+    });
+
+    it('IPv6: the R40 record (RFC 8686 §3.3 lists R40 between R48 and R32)', async () => {
+      const d = new DnsDiscovery({ servers: [server] });
+      expect(await d.discover('2001:db8:f012::1')).to.deep.equal([{ uri: 'https://alto.v6-40.example/ird', via: 'dns', name: '0.f.8.b.d.0.1.0.0.2.ip6.arpa' }]);
+    });
+
+    it('a prefix shorter than /8 (IPv4) or /32 (IPv6) is refused, not looked up (RFC 8686 §3.2)', async () => {
+      const d = new DnsDiscovery({ servers: [server], fallback: registry });
+      for (const p of ['10.0.0.0/7', '2001:db8::/31']) {
+        const err = await d.discover(p).then(() => undefined, (e: Error) => e);
+        expect(err?.message).to.match(/unsupported prefix length/);
+      }
     });
 
     it('no record at any level: the static registry answers', async () => {
