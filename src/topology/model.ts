@@ -21,6 +21,17 @@ export interface Domain {
   privacy?: Privacy;
   /** How each link's `routingcost` is computed; absent: links have none. */
   'routing-cost'?: RoutingCost;
+  /**
+   * Elements this domain publishes under stable names: persistent ANEs in its agent's
+   * property map (RFC 9275 §6.2.4), named so in its path vectors.
+   */
+  'persistent-anes'?: PersistentAne[];
+}
+
+/** A link or border published as a persistent ANE under `name` (an ANEName, RFC 9275 §6.1). */
+export interface PersistentAne {
+  element: string;
+  name: string;
 }
 
 /**

@@ -125,6 +125,20 @@ export const domainSchema = {
         properties: { prefix, egress: port },
       },
     },
+    'persistent-anes': {
+      type: 'array',
+      description: 'links or borders published under stable names: persistent ANEs (RFC 9275 §6.2.4) in the agent property map',
+      items: {
+        type: 'object',
+        required: ['element', 'name'],
+        additionalProperties: false,
+        properties: {
+          element: { ...id, description: 'id of a link or border of this domain' },
+          // The name's rules (RFC 9275 §6.1) are checked by xdom validate, with a message per rule.
+          name: { type: 'string', description: 'ANE name: 1-64 of A-Z a-z 0-9 - : @ _ (no dot, RFC 9275 §6.1 / RFC 7285 §10.1)' },
+        },
+      },
+    },
   },
 } as const;
 

@@ -70,9 +70,52 @@ export function checkDomain(d: Domain): Problem[] {
       at(['hosts', i, 'address'], `host ${h.address} is in no prefix of this domain and has no attach port`);
     }
   });
+  checkPersistentAnes(d, elementIds, at);
   d.routes.forEach((r, i) => {
     if (!parsePrefix(r.prefix)) at(['routes', i, 'prefix'], `'${r.prefix}' is not a prefix (address/length with host bits zero)`);
     if (!borderPorts.has(r.egress)) at(['routes', i, 'egress'], `egress '${r.egress}' is not a border port of ${d.id}`);
   });
   return out;
+}
+
+/**
+ * Persistent ANE names (RFC 9275 §6.1: an ANEName has the format of a PIDName, RFC 7285
+ * §10.1: at most 64 of US-ASCII letters, digits, '-', ':', '@', '_'; the '.' is reserved
+ * and MUST NOT be used, and RFC 9275 §6.2.4 uses it to join `<propmap>.ane`). A name is
+ * also an ANE name in the agent's path vectors, beside its other elements' names, so it
+ * must not be another element's id, an AS hop name (`as-path<n>`) or an abstract domain's
+ * per-query name (`x` + 12 hex digits); and an abstract element's name must not reveal
+ * what the domain hides (agent/privacy.ts).
+ */
+function checkPersistentAnes(d: Domain, elementIds: Set<string>, at: (path: (string | number)[], message: string) => void): void {
+  const list = d['persistent-anes'] ?? [];
+  const elements = new Set<string>();
+  const names = new Set<string>();
+  const secrets = [...d.switches, ...d.links.flatMap((l) => [l.id, ...l.ports]), ...d.borders.flatMap((b) => [b.id, b.port])];
+  list.forEach((p, i) => {
+    if (!elementIds.has(p.element)) at(['persistent-anes', i, 'element'], `'${p.element}' is not a link or border id of ${d.id}`);
+    else if (elements.has(p.element)) at(['persistent-anes', i, 'element'], `element '${p.element}' is published twice`);
+    elements.add(p.element);
+    const problem = aneNameProblem(p.name);
+    if (problem) return void at(['persistent-anes', i, 'name'], problem);
+    if (names.has(p.name)) at(['persistent-anes', i, 'name'], `ANE name '${p.name}' is used twice`);
+    names.add(p.name);
+    if (p.name !== p.element && elementIds.has(p.name)) at(['persistent-anes', i, 'name'], `'${p.name}' is the id of another element: path vectors could not tell them apart`);
+    if (/^as-path[0-9]+$/.test(p.name) || /^x[0-9a-f]{12}$/.test(p.name)) {
+      at(['persistent-anes', i, 'name'], `'${p.name}' has the form of the names answers give AS hops (as-path<n>) or abstract elements (x + 12 hex digits)`);
+    }
+    const level = d.links.find((l) => l.id === p.element)?.privacy ?? d.borders.find((b) => b.id === p.element)?.privacy ?? d.privacy ?? 'full';
+    const leak = level === 'abstract' ? secrets.find((s) => p.name.includes(s)) : undefined;
+    if (leak !== undefined) at(['persistent-anes', i, 'name'], `'${p.name}' reveals '${leak}', which this abstract element hides: choose a name of its own`);
+  });
+}
+
+/** Why a string is no ANE name (RFC 9275 §6.1, RFC 7285 §10.1), or undefined. */
+export function aneNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'an ANE name is 1-64 characters (RFC 9275 §6.1), not empty';
+  if (name.length > 64) return `ANE name '${name.slice(0, 20)}…' has ${name.length} characters; at most 64 (RFC 7285 §10.1)`;
+  if (name.includes('.')) return `ANE name '${name}' has a '.', which RFC 7285 §10.1 reserves and RFC 9275 §6.2.4 uses to join '<propmap>.ane': use '-' or '_'`;
+  const bad = [...name].find((c) => !/[A-Za-z0-9:@_-]/.test(c));
+  if (bad !== undefined) return `ANE name '${name}' has '${bad}': only A-Z a-z 0-9 - : @ _ (RFC 7285 §10.1)`;
+  return undefined;
 }

@@ -84,6 +84,25 @@ describe('domain files', () => {
     expect(problems(GOOD.replace('10.10.0.0/24', '10.10.0.1/24'))[0]).to.contain("'10.10.0.1/24' is not a prefix");
   });
 
+  it('persistent ANEs: names follow RFC 9275 §6.1 (a PIDName: no dot), each names a link or border once', () => {
+    const withAnes = (list: string) => `${GOOD}persistent-anes:\n${list}`;
+    expect(problems(withAnes('  - { element: l1, name: core-1 }\n  - { element: b1, name: "edge@asx" }\n'))).to.deep.equal([]);
+    expect(problems(withAnes('  - { element: l1, name: core.1 }\n'))).to.deep.equal([
+      "d.yaml:26:26: persistent-anes/0/name: ANE name 'core.1' has a '.', which RFC 7285 §10.1 reserves and RFC 9275 §6.2.4 uses to join '<propmap>.ane': use '-' or '_'",
+    ]);
+    expect(problems(withAnes('  - { element: l1, name: "core 1" }\n'))[0]).to.contain("has ' ': only A-Z a-z 0-9 - : @ _ (RFC 7285 §10.1)");
+    expect(problems(withAnes('  - { element: l1, name: "" }\n'))[0]).to.contain('1-64 characters');
+    expect(problems(withAnes(`  - { element: l1, name: ${'a'.repeat(65)} }\n`))[0]).to.contain('has 65 characters; at most 64');
+    expect(problems(withAnes('  - { element: l9, name: core }\n'))).to.deep.equal(["d.yaml:26:16: persistent-anes/0/element: 'l9' is not a link or border id of asx"]);
+    expect(problems(withAnes('  - { element: l1, name: core }\n  - { element: l1, name: core2 }\n'))[0]).to.contain("element 'l1' is published twice");
+    expect(problems(withAnes('  - { element: l1, name: core }\n  - { element: b1, name: core }\n'))[0]).to.contain("ANE name 'core' is used twice");
+    // Names that would clash in path vectors with another element, an AS hop or an abstract name.
+    expect(problems(withAnes('  - { element: l1, name: b1 }\n'))[0]).to.contain("'b1' is the id of another element");
+    expect(problems(withAnes('  - { element: l1, name: as-path0 }\n'))[0]).to.contain('has the form of the names answers give');
+    // An abstract element's published name must not reveal what the domain hides.
+    expect(problems(`privacy: abstract\n${withAnes('  - { element: l1, name: core-s2 }\n')}`)[0]).to.contain("reveals 's2'");
+  });
+
   it('the example network validates, across files too', () => {
     const files = ['as1.yaml', 'as2.yaml', 'as3.yaml'].map((f) => join(EXAMPLE_DIR, f));
     const located = files.map((f) => {
