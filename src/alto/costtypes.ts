@@ -5,7 +5,7 @@
  * §11.3.2.3: "<op> <value>", op one of gt lt ge le eq, all of them ANDed).
  *
  * The path-vector type (RFC 9275 §6.5) is offered alone on its resources, without
- * constraints or multi-cost (RFC 9275 §6.5.3).
+ * constraints (RFC 9275 §7.2.4, §7.3.4: cost-constraints false) or multi-cost (none offers RFC 8189).
  */
 import { AltoError } from '../model/errors.js';
 import type { PathMetrics } from './metrics.js';

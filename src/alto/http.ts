@@ -28,6 +28,8 @@ import type { AltoService, PvAnswer } from './service.js';
 export interface AltoMountOptions {
   service: AltoService;
   propertyMaps: PropertyMaps;
+  /** ANE properties the path-vector resources offer (default ANE_PROPERTIES). */
+  aneProperties?: readonly string[];
   /** Validates request bodies against the OpenAPI document's schemas for these paths. */
   validator: OpenApiValidator;
   /** Host name in multipart Content-IDs. */
@@ -40,10 +42,13 @@ type Body = Record<string, unknown>;
 type Reply = { json: unknown; mediaType: string } | { pv: PvAnswer; root: string; part: string };
 
 export function mountAlto(opts: AltoMountOptions): (app: express.Express) => void {
+  const aneProperties = opts.aneProperties ?? ANE_PROPERTIES;
   return (app) => {
     const ird = (req: Request, res: Response) => {
       accept(req, { essence: ALTO_MEDIA.directory, params: {} });
-      send(res, ALTO_MEDIA.directory, buildIrd(baseUrl(req), opts.propertyMaps.mappings));
+      const maps = opts.propertyMaps;
+      const persistent = maps.definesAnes ? { persistentAnesIn: maps.resourceId } : {};
+      send(res, ALTO_MEDIA.directory, buildIrd(baseUrl(req), { mappings: maps.mappings, aneProperties, ...persistent }));
     };
     app.get(['/', `${BASE_PATH}/`], ird);
     app.all(`${BASE_PATH}/`, () => notAllowed('GET'));
@@ -74,7 +79,7 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
       case 'costmap':
         return { json: await s.costMap(r.costType as NumericalCostTypeName, r.id), mediaType: r.mediaType };
       case 'propmap':
-        return { json: opts.propertyMaps.full(), mediaType: r.mediaType };
+        return { json: await opts.propertyMaps.full(), mediaType: r.mediaType };
       default:
         throw new Error(`${r.id} is not a GET resource`);
     }
@@ -93,7 +98,7 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
         return { json: await s.costMap(q.costType, r.id, { srcs: q.srcs, dsts: q.dsts, constraints: q.constraints }), mediaType: r.mediaType };
       }
       case 'costmap-pv': {
-        const q = decodeCostmapFilter(body, ['path-vector'] as const, ANE_PROPERTIES);
+        const q = decodeCostmapFilter(body, ['path-vector'] as const, aneProperties);
         return { pv: await s.costMapPv(r.id, q.srcs, q.dsts, q.anePropertyNames), root: ALTO_MEDIA.costmap, part: 'costmap' };
       }
       case 'endpointcost': {
@@ -101,15 +106,15 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
         return { json: await s.endpointCost(q.costType, q.pairs, q.constraints), mediaType: r.mediaType };
       }
       case 'endpointcost-pv': {
-        const q = decodeEndpointCost(body, ['path-vector'] as const, client, ANE_PROPERTIES);
+        const q = decodeEndpointCost(body, ['path-vector'] as const, client, aneProperties);
         return { pv: await s.endpointCostPv(r.id, q.pairs, q.anePropertyNames), root: ALTO_MEDIA.endpointcost, part: 'ecs' };
       }
       case 'endpointcost-pv-state': {
-        const q = decodeEndpointCost(body, ['path-vector'] as const, client, ANE_PROPERTIES);
+        const q = decodeEndpointCost(body, ['path-vector'] as const, client, aneProperties);
         return { pv: await s.endpointCostPv(r.id, q.pairs, q.anePropertyNames, 'state'), root: ALTO_MEDIA.endpointcost, part: 'ecs' };
       }
       case 'propmap-filter':
-        return { json: opts.propertyMaps.filtered(body.entities as string[], body.properties as string[]), mediaType: r.mediaType };
+        return { json: await opts.propertyMaps.filtered(body.entities as string[], body.properties as string[]), mediaType: r.mediaType };
       case 'flowcost': {
         const q = decodeCostCommon(body, NUMERICAL);
         const flows = body.flows as Record<string, Record<string, unknown>>;

@@ -11,6 +11,7 @@ import { FLOW_FIELDS } from './flows.js';
 
 export const BASE_PATH = '/xdom-alto';
 export const NETMAP_ID = 'networkmap';
+export const PROPMAP_ID = 'propmap';
 
 export type ResourceKind =
   | 'networkmap'
@@ -109,7 +110,7 @@ export const RESOURCES: Resource[] = [
     capabilities: { 'cost-type-names': ['path-vector'], 'ane-property-names': ANE_PROPERTIES, 'flow-based-filter': true },
   },
   {
-    id: 'propmap',
+    id: PROPMAP_ID,
     kind: 'propmap',
     path: `${BASE_PATH}/propmap`,
     mediaType: ALTO_MEDIA.propmap,
@@ -138,18 +139,34 @@ export const RESOURCES: Resource[] = [
   },
 ];
 
-/**
- * The directory at `base` (an absolute URL of the server root, no trailing slash).
- * `mappings` are the property maps' (RFC 9240 §7.3), known only with the network map.
- */
-export function buildIrd(base: string, mappings: Record<string, string[]>): Record<string, unknown> {
+export interface IrdOptions {
+  /** The property maps' `mappings` (RFC 9240 §7.4), known only with the network map. */
+  mappings: Record<string, string[]>;
+  /** The ANE properties path-vector resources offer (RFC 9275 §7.2.4); default ANE_PROPERTIES. */
+  aneProperties?: readonly string[];
+  /**
+   * Where persistent ANEs may appear (an agent whose domain publishes some): the property
+   * map that defines them joins the path-vector resources' `uses` (RFC 9275 §7.2.5, §7.3.5).
+   */
+  persistentAnesIn?: string;
+}
+
+const PV_KINDS: ResourceKind[] = ['costmap-pv', 'endpointcost-pv', 'endpointcost-pv-state'];
+
+/** The directory at `base` (a URL of the server root, no trailing slash; '' for relative URIs). */
+export function buildIrd(base: string, opts: IrdOptions): Record<string, unknown> {
   const resources: Record<string, unknown> = {};
   for (const r of RESOURCES) {
     const entry: Record<string, unknown> = { uri: `${base}${r.path}`, 'media-type': r.mediaType };
     if (r.accepts) entry.accepts = r.accepts;
-    const caps = r.kind === 'propmap' || r.kind === 'propmap-filter' ? { mappings } : r.capabilities;
+    let caps = r.kind === 'propmap' || r.kind === 'propmap-filter' ? { mappings: opts.mappings } : r.capabilities;
+    let uses = r.uses;
+    if (PV_KINDS.includes(r.kind)) {
+      caps = { ...caps, 'ane-property-names': opts.aneProperties ?? ANE_PROPERTIES };
+      if (opts.persistentAnesIn) uses = [...(uses ?? []), opts.persistentAnesIn];
+    }
     if (caps) entry.capabilities = caps;
-    if (r.uses) entry.uses = r.uses;
+    if (uses) entry.uses = uses;
     resources[r.id] = entry;
   }
   return {

@@ -3,8 +3,8 @@
  *
  * Every element of a flow's path is an ephemeral ANE (RFC 9275 §5.1): AS hops and links in
  * path order. ANE names are the orchestrator's element names (`as-path0`, `as2:ilink0`),
- * which never hold a dot (RFC 9275 §6.2; anything outside [A-Za-z0-9-:@_] becomes '_').
- * The property map is keyed `.ane:<name>` (RFC 9275 §6.3) and holds, per ANE, only the
+ * which never hold a dot (RFC 9275 §6.1; anything outside [A-Za-z0-9-:@_] becomes '_').
+ * The property map is keyed `.ane:<name>` (RFC 9275 §6.2.4, §7.3.6) and holds, per ANE, only the
  * properties asked for in `ane-property-names` that apply to it.
  *
  * ANE properties:
@@ -16,6 +16,9 @@
  *   priv:xdom-ingress-port    an AS hop's ingress port (absent where the flow starts)
  *   priv:xdom-egress-port     an AS hop's egress port (absent where the flow ends)
  *   priv:xdom-routingcost     a link's routing cost, where the domain gives one
+ *   persistent-entity-id      (RFC 9275 §6.4.2) where the answering agent's domain publishes
+ *                             the element as a persistent ANE: `<propmap>.ane:<name>`;
+ *                             offered only by servers that have such ANEs
  */
 import { hash32 } from '../model/hash.js';
 import type { ElementProps, PathVectorAnswer, VersionTag } from '../model/answer.js';
@@ -31,8 +34,11 @@ export const ANE_PROPERTIES = [
   'priv:xdom-routingcost',
 ] as const;
 
+/** RFC 9275 §6.4.2: the entity id of the persistent ANE an ephemeral ANE presents. */
+export const PERSISTENT_ENTITY_ID = 'persistent-entity-id';
+
 /**
- * An element name as an ANEName (RFC 9275 §6.2: 1-64 of [A-Za-z0-9:@_-], no dot). Names
+ * An element name as an ANEName (RFC 9275 §6.1: 1-64 of [A-Za-z0-9:@_-], no dot). Names
  * that already are one pass unchanged; others are cut and get a hash of the whole name, so
  * two long names that share their first 55 characters stay two ANEs.
  */
@@ -53,6 +59,7 @@ export function aneProperties(props: ElementProps, wanted: readonly string[]): R
   if (hop && typeof props['ingress-port'] === 'string') all['priv:xdom-ingress-port'] = props['ingress-port'];
   if (hop && typeof props['egress-port'] === 'string') all['priv:xdom-egress-port'] = props['egress-port'];
   if (!hop && typeof props.routingcost === 'number') all['priv:xdom-routingcost'] = props.routingcost;
+  if (typeof props[PERSISTENT_ENTITY_ID] === 'string') all[PERSISTENT_ENTITY_ID] = props[PERSISTENT_ENTITY_ID];
   const out: Record<string, unknown> = {};
   for (const w of wanted) if (w in all) out[w] = all[w];
   return out;
@@ -64,10 +71,18 @@ export function pathVectorOf(answer: PathVectorAnswer, flow: string): string[] |
 }
 
 /**
- * The property-map part (RFC 9275 §6.4): one entry per ANE that appears in `used`; the map
- * is `{}` when no property was asked for. It depends on the path-vector part.
+ * The property-map part (RFC 9275 §7.2.6, §7.3.6): one entry per ANE that appears in `used`; the map
+ * is `{}` when no property was asked for. It depends on the path-vector part, and, when
+ * persistent-entity-id was asked for, on the resources that define persistent ANEs
+ * (`persistent`, RFC 9275 §7.2.6 / §7.3.6).
  */
-export function propertyPart(answer: PathVectorAnswer, used: Set<string>, wanted: readonly string[], root: VersionTag): Record<string, unknown> {
+export function propertyPart(
+  answer: PathVectorAnswer,
+  used: Set<string>,
+  wanted: readonly string[],
+  root: VersionTag,
+  persistent: VersionTag[] = [],
+): Record<string, unknown> {
   const map: Record<string, Record<string, unknown>> = {};
   if (wanted.length > 0) {
     for (const [name, props] of answer.elements) {
@@ -78,5 +93,6 @@ export function propertyPart(answer: PathVectorAnswer, used: Set<string>, wanted
       map[`.ane:${ane}`] = aneProperties(props, wanted);
     }
   }
-  return { meta: { 'dependent-vtags': [root] }, 'property-map': map };
+  const deps = wanted.includes(PERSISTENT_ENTITY_ID) ? [root, ...persistent] : [root];
+  return { meta: { 'dependent-vtags': deps }, 'property-map': map };
 }

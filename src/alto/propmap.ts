@@ -7,6 +7,10 @@
  *   <netmap>.pid       the PID of an address (RFC 9240 §6.3, defined by the network map)
  *   priv:xdom-domain   the domain (AS) whose agent answers for the address or PID
  *   priv:xdom-asn      that domain's AS number, when the server knows it
+ * And, where a domain publishes elements under stable names (an agent whose domain file has
+ * `persistent-anes`), the self-defined entity domain `.ane` (RFC 9240 §5.1.2.3; RFC 9275
+ * §6.2.4: a persistent ANE's defining resource is this property map, so elsewhere its id
+ * is `propmap.ane:<name>`, and here `.ane:<name>`), with the ANE properties of path vectors.
  * The full map lists each map prefix with the values set there; inherited values are left
  * out (§7.1). The filtered map makes inherited values visible for each entity asked for; a
  * prefix that holds more specific map prefixes is answered split: the prefix itself and
@@ -22,6 +26,16 @@ import { vtagOf } from './vtag.js';
 
 type Values = Record<string, unknown>;
 
+/** The persistent ANEs a domain publishes: ANE name -> its properties, as RFC 9275 names them. */
+export interface AneDirectory {
+  /** The properties entries may carry (the `.ane` mapping of the IRD). */
+  readonly properties: readonly string[];
+  entries(): Promise<Map<string, Values>>;
+}
+
+/** The self-defined entity domain of persistent ANEs (RFC 9240 §5.1.2.3, RFC 9275 §6.2.4). */
+export const ANE_DOMAIN = '.ane';
+
 export class PropertyMaps {
   readonly pidProperty: string;
   readonly pidDomain: string;
@@ -33,25 +47,37 @@ export class PropertyMaps {
     asn: Map<string, number> = new Map(),
     /** The full map's resource id: its vtag names it, and filtered answers carry that vtag. */
     readonly resourceId = 'propmap',
+    private readonly anes?: AneDirectory,
   ) {
     this.asn = asn;
     this.pidProperty = `${netmap.resourceId}.pid`;
     this.pidDomain = `${netmap.resourceId}.pid`;
     const addrProps = [this.pidProperty, 'priv:xdom-domain', 'priv:xdom-asn'];
     this.mappings = { ipv4: addrProps, ipv6: addrProps, [this.pidDomain]: ['priv:xdom-domain', 'priv:xdom-asn'] };
+    if (anes) this.mappings[ANE_DOMAIN] = [...anes.properties];
+  }
+
+  /** True when this map defines persistent ANEs. */
+  get definesAnes(): boolean {
+    return this.anes !== undefined;
+  }
+
+  /** The full map's vtag: what answers that name its persistent ANEs depend on (RFC 9275 §7.3.6). */
+  async vtag(): Promise<VersionTag> {
+    return vtagOf(this.resourceId, await this.fullMap());
   }
 
   get dependsOn(): VersionTag[] {
     return [this.netmap.vtag];
   }
 
-  /** GET: every map prefix with what is set there, and every PID; vtag = hash of the map. */
-  full(): Record<string, unknown> {
-    const map = this.fullMap();
+  /** GET: every map prefix with what is set there, every PID and persistent ANE; vtag = hash of the map. */
+  async full(): Promise<Record<string, unknown>> {
+    const map = await this.fullMap();
     return { meta: { 'dependent-vtags': this.dependsOn, vtag: vtagOf(this.resourceId, map) }, 'property-map': map };
   }
 
-  private fullMap(): Record<string, Values> {
+  private async fullMap(): Promise<Record<string, Values>> {
     const map: Record<string, Values> = {};
     const prefixes = new Map<string, Prefix>();
     for (const pid of this.netmap.pids) for (const p of pid.prefixes) prefixes.set(key(p), p);
@@ -64,11 +90,13 @@ export class PropertyMaps {
       const v = this.pidValues(pid.name, this.mappings[this.pidDomain] ?? []);
       if (Object.keys(v).length > 0) map[`${this.pidDomain}:${pid.name}`] = v;
     }
+    // An ANE with no property to show still exists: listed as {} (RFC 9275 §8.3 shows such entries).
+    for (const [name, v] of (await this.anes?.entries()) ?? []) map[`${ANE_DOMAIN}:${name}`] = v;
     return map;
   }
 
-  /** POST: the entities asked for, with the properties asked for (RFC 9240 §7.4-7.6). */
-  filtered(entities: string[], properties: string[]): Record<string, unknown> {
+  /** POST: the entities asked for, with the properties asked for (RFC 9240 §8.3-8.6). */
+  async filtered(entities: string[], properties: string[]): Promise<Record<string, unknown>> {
     const offered = new Set(Object.values(this.mappings).flat());
     const props: string[] = [];
     for (const raw of properties) {
@@ -77,6 +105,7 @@ export class PropertyMaps {
       if (!props.includes(name)) props.push(name);
     }
     const map: Record<string, Values> = {};
+    const anes = this.anes ? await this.anes.entries() : undefined;
     for (const id of new Set(entities)) {
       const colon = id.indexOf(':');
       const domain = colon < 0 ? id : id.slice(0, colon);
@@ -84,6 +113,14 @@ export class PropertyMaps {
       const wanted = props.filter((p) => this.mappings[domain]?.includes(p));
       if (!(domain in this.mappings)) {
         throw AltoError.value('entities', id, `'${id}' is not in an entity domain this map offers (${Object.keys(this.mappings).join(', ')})`);
+      }
+      if (domain === ANE_DOMAIN) {
+        // RFC 9275 §6.2.2: the identifiers are ANE names (RFC 9275 §6.1, a PIDName: no dot).
+        if (!/^[A-Za-z0-9:@_-]{1,64}$/.test(spec)) throw AltoError.value('entities', id, `'${spec}' is not an ANE name (RFC 9275 §6.1)`);
+        // A well-formed name this map does not define has no values: not an error (RFC 9240 §8.6).
+        const v = anes?.get(spec);
+        if (v) map[id] = pick(v, wanted);
+        continue;
       }
       if (domain === this.pidDomain) {
         if (!/^[A-Za-z0-9:@_-]{1,64}$/.test(spec)) throw AltoError.value('entities', id, `'${spec}' is not a PID name`);
@@ -103,7 +140,7 @@ export class PropertyMaps {
       }
     }
     // Like a filtered network map (RFC 7285 §11.3.1.6), the answer carries the full map's vtag.
-    return { meta: { 'dependent-vtags': this.dependsOn, vtag: vtagOf(this.resourceId, this.fullMap()) }, 'property-map': map };
+    return { meta: { 'dependent-vtags': this.dependsOn, vtag: vtagOf(this.resourceId, await this.fullMap()) }, 'property-map': map };
   }
 
   private effectiveValues(p: Prefix): Values {

@@ -34,7 +34,7 @@ export interface CostRequest<N extends CostTypeName> {
 
 /**
  * The members every cost request shares: cost-type against the resource's offer, constraints
- * (none on a path-vector resource, RFC 9275 §6.5.3), no multi-cost (not offered, RFC 8189),
+ * (none on a path-vector resource, RFC 9275 §7.2.4 / §7.3.4), no multi-cost (not offered, RFC 8189),
  * and `ane-property-names` on path-vector resources (RFC 9275 §7.2, §8.2).
  */
 export function decodeCostCommon<N extends CostTypeName>(body: Body, offered: readonly N[], aneProperties?: readonly string[]): CostRequest<N> {
@@ -45,7 +45,7 @@ export function decodeCostCommon<N extends CostTypeName>(body: Body, offered: re
   const costType = matchCostType(body['cost-type'] as CostType, offered);
   const list = (body.constraints as string[] | undefined) ?? [];
   if (aneProperties && list.length > 0) {
-    throw AltoError.value('constraints', list[0], 'a path-vector resource takes no constraints (RFC 9275 §6.5.3)');
+    throw AltoError.value('constraints', list[0], 'a path-vector resource takes no constraints (RFC 9275 §7.2.4, §7.3.4)');
   }
   const constraints = parseConstraints(list);
   const names = (body['ane-property-names'] as string[] | undefined) ?? [];

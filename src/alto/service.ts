@@ -1,7 +1,8 @@
 /**
- * The RFC resources' answers as values: what http.ts serves. It knows the registry (through
- * the network map) and asks the orchestrator for whole paths (Orchestrator.flowCost), which
- * reaches agents only over HTTP. No express here.
+ * The RFC resources' answers as values: what http.ts serves. It knows a network map and asks
+ * a FlowCostSource for paths: at the orchestrator, Orchestrator.flowCost (whole paths across
+ * domains, over HTTP); at an agent, its own DomainService (its domain's segment only,
+ * agent/alto-source.ts). No express here.
  *
  * PID-level costs (cost maps) are the costs between the PIDs' representative endpoints (the
  * first address of a domain's first prefix): a PID is a domain here, and one path per pair
@@ -17,7 +18,7 @@ import { COST_TYPES, metricValue, satisfies, type Constraint, type NumericalCost
 import type { FlowFieldError } from './flows.js';
 import { pathMetrics } from './metrics.js';
 import type { NetworkMap } from './netmap.js';
-import { pathVectorOf, propertyPart } from './pathvector.js';
+import { PERSISTENT_ENTITY_ID, pathVectorOf, propertyPart } from './pathvector.js';
 import type { Pair } from './requests.js';
 import { vtagOf } from './vtag.js';
 
@@ -37,6 +38,8 @@ export class AltoService {
   constructor(
     readonly netmap: NetworkMap,
     private readonly source: FlowCostSource,
+    /** The vtags of the property maps that define persistent ANEs (an agent's own), if any. */
+    private readonly persistent?: () => Promise<VersionTag[]>,
   ) {}
 
   networkMap(pids?: string[], families?: Family[]): Record<string, unknown> {
@@ -84,7 +87,7 @@ export class AltoService {
     const content = { 'cost-map': map };
     const vtag = vtagOf(`${resourceId}.costmap`, content);
     const root = { meta: { vtag, 'dependent-vtags': [this.netmap.vtag], 'cost-type': COST_TYPES['path-vector'] }, ...content };
-    return { root, props: propertyPart(answer, used, properties, vtag) };
+    return { root, props: propertyPart(answer, used, properties, vtag, await this.persistentDeps(properties)) };
   }
 
   /** Numerical endpoint costs (RFC 7285 §11.5.1) for the pairs asked. */
@@ -118,7 +121,7 @@ export class AltoService {
     const content = { 'endpoint-cost-map': map };
     const vtag: VersionTag = vtagOf(`${resourceId}.ecs`, content);
     const root = { meta: { vtag, 'cost-type': COST_TYPES['path-vector'] }, ...content };
-    return { root, props: propertyPart(answer, used, properties, vtag) };
+    return { root, props: propertyPart(answer, used, properties, vtag, await this.persistentDeps(properties)) };
   }
 
   /** Flow cost service (draft-gao-alto-fcs): one cost per flow, per-flow errors beside. */
@@ -150,6 +153,10 @@ export class AltoService {
     const body: Record<string, unknown> = { meta: { 'cost-type': COST_TYPES[costType] }, 'flow-cost-map': map };
     if (Object.keys(errors).length > 0) body['flow-cost-errors'] = errors;
     return body;
+  }
+
+  private async persistentDeps(properties: string[]): Promise<VersionTag[]> {
+    return this.persistent && properties.includes(PERSISTENT_ENTITY_ID) ? this.persistent() : [];
   }
 
   /** One walk for every (src PID, dst PID) pair of domain PIDs asked for. */

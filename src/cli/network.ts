@@ -9,7 +9,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAgentApp } from '../agent/http.js';
 import { mountAlto } from '../alto/http.js';
-import { NETMAP_ID } from '../alto/ird.js';
+import { NETMAP_ID, PROPMAP_ID } from '../alto/ird.js';
+import { ANE_PROPERTIES, PERSISTENT_ENTITY_ID } from '../alto/pathvector.js';
+import { DomainAltoSource } from '../agent/alto-source.js';
+import type { Express } from 'express';
 import { NetworkMap } from '../alto/netmap.js';
 import { PropertyMaps } from '../alto/propmap.js';
 import { AltoService } from '../alto/service.js';
@@ -102,8 +105,11 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       const controller = createController(d);
       const a = agents[i];
       if (a) a.controller = controller;
-      const service = new DomainService(controller, lookup, peers, { solver, privacy: new PrivacyPolicy(d) });
-      const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName: `${d.id}.xdom-alto` });
+      const privacy = new PrivacyPolicy(d);
+      const service = new DomainService(controller, lookup, peers, { solver, privacy });
+      const hostName = `${d.id}.xdom-alto`;
+      const mount = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit);
+      const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName, mount });
       agents[i]?.server.on('request', app);
     });
     if (orch) {
@@ -113,8 +119,8 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       const validator = new OpenApiValidator(opts.openapi);
       // The RFC resources (src/alto) over the registry; AS numbers only where this process
       // runs the domains (xdom demo): the orchestrator reads no domain files.
-      const netmap = new NetworkMap(NETMAP_ID, registry);
-      const propertyMaps = new PropertyMaps(netmap, new Map(opts.domains.map((d) => [d.id, d.asn])));
+      const netmap = NetworkMap.fromRegistry(NETMAP_ID, registry);
+      const propertyMaps = new PropertyMaps(netmap, new Map(opts.domains.map((d) => [d.id, d.asn])), PROPMAP_ID);
       const hostName = 'orchestrator.xdom-alto';
       const app = createOrchestratorApp(orchestrator, {
         ...common,
@@ -130,4 +136,25 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     await close();
     throw e;
   }
+}
+
+/**
+ * An agent's RFC resources (src/alto over its own domain, agent/alto-source.ts): its own
+ * network map, answers from its DomainService, and the persistent ANEs its file publishes.
+ */
+function agentAlto(
+  d: Domain,
+  service: DomainService,
+  controller: ControllerAdapter,
+  privacy: PrivacyPolicy,
+  validator: OpenApiValidator,
+  hostName: string,
+  bodyLimit: number | undefined,
+): (app: Express) => void {
+  const source = new DomainAltoSource(service, controller, d, privacy, PROPMAP_ID);
+  const netmap = NetworkMap.fromDomain(NETMAP_ID, d);
+  const propertyMaps = new PropertyMaps(netmap, new Map([[d.id, d.asn]]), PROPMAP_ID, source.directory());
+  const persistent = propertyMaps.definesAnes ? async () => [await propertyMaps.vtag()] : undefined;
+  const aneProperties = propertyMaps.definesAnes ? [...ANE_PROPERTIES, PERSISTENT_ENTITY_ID] : ANE_PROPERTIES;
+  return mountAlto({ service: new AltoService(netmap, source, persistent), propertyMaps, aneProperties, validator, hostName, bodyLimit });
 }

@@ -2,6 +2,8 @@
  * ALTO conformance: request/expected-response vectors kept as files (vectors/*.json), run
  * against the example network on loopback. Each vector is one HTTP exchange:
  *
+ *   target    where it is sent: "orchestrator" (the default) or a domain id (that agent, which
+ *             serves the same resources for its own domain); a list runs the vector at each
  *   request   method, path, headers, and `body` (JSON, sent as text) or `bodyText` (raw)
  *   expect    status; `contentType` (media type essence); `allow`; for errors `code` and
  *             `field`; `json` (the body, matched by match.ts: exact unless "$partial");
@@ -22,12 +24,13 @@ import { join } from 'node:path';
 import type { RunningNetwork } from '../../src/cli/network.js';
 import { parseMediaType } from '../../src/wire/mediatype.js';
 import { parts as parseParts } from '../helpers/multipart.js';
-import { startExample } from '../helpers/network.js';
+import { agentUrl, startExample } from '../helpers/network.js';
 import { match } from './match.js';
 import { schemaErrors } from './schemas.js';
 
 interface Vector {
   name: string;
+  target?: string | string[];
   request: { method?: string; path: string; headers?: Record<string, string>; body?: unknown; bodyText?: string };
   expect: {
     status: number;
@@ -67,6 +70,13 @@ describe('ALTO conformance vectors', function () {
       'endpointcost-pv.json',
       'propmap.json',
       'flowcost.json',
+      'agent-ird.json',
+      'agent-networkmap.json',
+      'agent-costmap.json',
+      'agent-endpointcost.json',
+      'agent-endpointcost-pv.json',
+      'agent-propmap.json',
+      'agent-flowcost.json',
     ]);
   });
 
@@ -74,17 +84,21 @@ describe('ALTO conformance vectors', function () {
     const vectors = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as Vector[];
     describe(file, () => {
       for (const v of vectors) {
-        it(v.name, async () => {
-          await run(v);
-        });
+        const targets = v.target === undefined ? ['orchestrator'] : Array.isArray(v.target) ? v.target : [v.target];
+        for (const t of targets) {
+          it(t === 'orchestrator' ? v.name : `${v.name} (at the ${t} agent)`, async () => {
+            await run(v, t);
+          });
+        }
       }
     });
   }
 
-  async function run(v: Vector): Promise<void> {
+  async function run(v: Vector, target: string): Promise<void> {
     const req = v.request;
     const body = req.bodyText ?? (req.body === undefined ? undefined : JSON.stringify(req.body));
-    const r = await fetch(root + req.path, { method: req.method ?? (body === undefined ? 'GET' : 'POST'), headers: req.headers ?? {}, body });
+    const base = target === 'orchestrator' ? root : agentUrl(net, target).replace(/\/xdom-alto$/, '');
+    const r = await fetch(base + req.path, { method: req.method ?? (body === undefined ? 'GET' : 'POST'), headers: req.headers ?? {}, body });
     const text = await r.text();
     const ct = r.headers.get('content-type') ?? '';
     const mt = parseMediaType(ct);
@@ -124,7 +138,7 @@ describe('ALTO conformance vectors', function () {
     expect(pm.headers['content-type']).to.equal('application/alto-propmap+json');
     for (const p of ps) expect(p.headers['content-id'], 'Content-ID <part@host>').to.match(/^<[A-Za-z0-9:_-]+@[A-Za-z0-9.-]+>$/);
     const part = /^<([^@]+)@/.exec(pv.headers['content-id'] ?? '')?.[1];
-    const rid = /\/xdom-alto\/(.*)$/.exec(v.request.path)?.[1]?.replace('/', '-');
+    const rid = /\/xdom-alto\/(.*)$/.exec(v.request.path)?.[1]?.replaceAll('/', '-');
     expect(pv.json.meta.vtag['resource-id'], 'vtag <resource-id>.<part>').to.equal(`${rid}.${part}`);
     expect(pm.json.meta['dependent-vtags'], 'property map depends on the path-vector part').to.deep.include(pv.json.meta.vtag);
     const data = pv.json['endpoint-cost-map'] ?? pv.json['cost-map'];
