@@ -140,7 +140,7 @@ for (const r of compression) {
     `${r.scenario.padEnd(20)} ${r.variant.padEnd(11)} ${String(r.flows).padStart(6)} ${String(r.raw).padStart(5)} ${String(r.after_dominance).padStart(10)} ${String(r.compressed).padStart(11)} ${String(r.lp_solves).padStart(10)} ${r.median_ms.toFixed(2).padStart(10)}  ${(r.median_ms / first.median_ms).toFixed(2)}x`,
   );
 }
-const walk: WalkRow[] = await benchWalk(quick, (l) => process.stderr.write(`${l}\n`));
+const walk: WalkRow[] = await benchWalk({ quick }, (l) => process.stderr.write(`${l}\n`));
 console.log('\nases   flows  strategy  cache  median_ms   p95_ms  requests  rounds      bytes  rss_mb  faults  vs naive');
 for (const r of walk) {
   const naive = walk.find((x) => x.flows === r.flows && x.strategy === 'naive');

@@ -12,7 +12,10 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, loadOpenApi } from '../src/cli/load.js';
 import { startNetwork, type RunningNetwork } from '../src/cli/network.js';
-import { queryFlows } from '../src/client/query.js';
+import { request } from 'undici';
+import { decodeAnswer } from '../src/wire/decode-answer.js';
+import { acceptFor } from '../src/wire/forms.js';
+import { encodeFlowRequest } from '../src/wire/request.js';
 import type { Registry } from '../src/lookup/registry.js';
 import type { FlowSpec } from '../src/model/flow.js';
 import type { WalkStrategy } from '../src/orchestrator/walk.js';
@@ -38,7 +41,7 @@ export interface WalkRow {
  * shards-th domain on the generated registry's fixed ports, so that one event loop does
  * not serve all 1,000 agents.
  */
-async function startAgents(ases: number, seed: string, shards: number): Promise<{ procs: ChildProcess[]; registry: Registry }> {
+export async function startAgents(ases: number, seed: string, shards: number): Promise<{ procs: ChildProcess[]; registry: Registry }> {
   const procs: ChildProcess[] = [];
   const ready = Array.from({ length: shards }, (_, i) => {
     const proc = spawn(
@@ -47,6 +50,8 @@ async function startAgents(ases: number, seed: string, shards: number): Promise<
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     procs.push(proc);
+    // A crashed benchmark must not leave agents holding the fixed ports.
+    process.once('exit', () => proc.kill('SIGTERM'));
     return new Promise<Registry>((ok, fail) => {
       let buf = '';
       proc.stdout?.on('data', (d) => {
@@ -68,9 +73,9 @@ async function startAgents(ases: number, seed: string, shards: number): Promise<
 }
 
 /** Agents' fixed ports (below the ephemeral range) when served in shards. */
-const BASE_PORT = 21000;
+export const BASE_PORT = 21000;
 
-function flowsFor(hosts: string[], n: number, seed: number): FlowSpec[] {
+export function flowsFor(hosts: string[], n: number, seed: number): FlowSpec[] {
   const r = new Rng(`flows-${seed}`);
   const rnd = () => r.next();
   const out: FlowSpec[] = [];
@@ -103,18 +108,25 @@ async function measure(
   let bytes = 0;
   let rounds = 0;
   let faults = 0;
+  // The scheduler's own work (writing its request, parsing the answer) is its own: the
+  // time is the orchestrator's, from the request leaving to the answer's last byte.
+  const url = `${net.orchestrator?.url as string}/flow-cost/lookup`;
+  const req = encodeFlowRequest('alto', flows);
+  const headers = { 'content-type': req.contentType, accept: acceptFor('aggregation') };
   for (let i = 0; i < reps; i++) {
     if (cold) net.orchestrator?.cache?.clear();
     const s0 = net.peers.stats();
     const t0 = performance.now();
-    const r = await queryFlows(net.orchestrator?.url as string, flows, { route: 'flow-cost', requestForm: 'alto', answerForm: 'aggregation', timeoutMs: 600_000 });
+    const res = await request(url, { method: 'POST', headers, body: req.body, bodyTimeout: 600_000, headersTimeout: 600_000 });
+    const body = Buffer.from(await res.body.arrayBuffer());
     times.push(performance.now() - t0);
-    if (r.status !== 200) throw new Error(`flow-cost answered ${r.status}: ${r.body.toString().slice(0, 200)}`);
+    if (res.statusCode !== 200) throw new Error(`flow-cost answered ${res.statusCode}: ${body.toString().slice(0, 200)}`);
+    const answer = decodeAnswer('flow-cost', String(res.headers['content-type']), body, flows.map((f) => f.id));
     const s1 = net.peers.stats();
     requests = s1.requests - s0.requests;
     bytes = s1.bytesIn + s1.bytesOut - s0.bytesIn - s0.bytesOut;
     rounds = net.orchestrator?.walk.lastRounds ?? 0;
-    faults = r.answer?.faults.size ?? 0;
+    faults = answer.faults.size;
   }
   times.sort((x, y) => x - y);
   const row: WalkRow = {
@@ -134,19 +146,30 @@ async function measure(
   return row;
 }
 
-export async function benchWalk(quick: boolean, log: (s: string) => void): Promise<WalkRow[]> {
-  const ases = quick ? 200 : 1000;
+export interface WalkPlan {
+  quick: boolean;
+  /** Override the topology size (default 1,000, quick 200). */
+  ases?: number;
+  /** Override the flow counts (each with the naive walk too when at most 10,000). */
+  flows?: number[];
+}
+
+export async function benchWalk(opts: WalkPlan, log: (s: string) => void): Promise<WalkRow[]> {
+  const { quick } = opts;
+  const ases = opts.ases ?? (quick ? 200 : 1000);
   const seed = 'bench';
-  const plan = quick
-    ? [
-        { flows: 100, naive: true, reps: 5 },
-        { flows: 2000, naive: true, reps: 3 },
-      ]
-    : [
-        { flows: 100, naive: true, reps: 9 },
-        { flows: 10_000, naive: true, reps: 5 },
-        { flows: 100_000, naive: false, reps: 3 },
-      ];
+  const plan = opts.flows
+    ? opts.flows.map((flows) => ({ flows, naive: flows <= 10_000 && process.env.NO_NAIVE !== "1", reps: flows <= 10_000 ? 5 : 3 }))
+    : quick
+      ? [
+          { flows: 100, naive: true, reps: 5 },
+          { flows: 2000, naive: true, reps: 3 },
+        ]
+      : [
+          { flows: 100, naive: true, reps: 9 },
+          { flows: 10_000, naive: true, reps: 5 },
+          { flows: 100_000, naive: false, reps: 3 },
+        ];
   const hosts = generateTopology({ ases, seed, basePort: BASE_PORT }).domains.flatMap((d) => d.hosts.map((h) => h.address));
   log(`walk: ${ases} generated ASes (agents in child processes), flow-cost queries`);
   const shards = Math.max(1, Math.min(2, cpus().length));

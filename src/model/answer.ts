@@ -10,6 +10,10 @@
 import type { FlowFault, FlowId } from './flow.js';
 import type { Rates } from './rsa.js';
 
+/**
+ * An element's properties. A value: once an answer holds it, nothing changes it (caches
+ * share these objects across answers, and the encoder writes each one's JSON once).
+ */
 export type ElementProps = Record<string, unknown>;
 
 /** RFC 7285 §10.3 VersionTag. */

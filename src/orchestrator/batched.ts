@@ -11,7 +11,8 @@
  *   dedup     flows with the same (domain, ingress, destination prefix) have the same next
  *             hop when routing is by destination prefix: one representative is asked
  *   cache     answers per domain under its version tag (cache.ts); a repeated query is
- *             answered mostly from it
+ *             answered mostly from it. A flow's whole walk is kept too, checked against
+ *             the tag of every domain it crossed: a repeated flow skips the rounds
  *
  * With `batch: false` and no cache it is the naive walk the benchmark compares against:
  * every flow alone, hop by hop, one request per (domain, flow).
@@ -22,7 +23,7 @@ import { asHop, ownedBy, type AsHop, type PathElement } from '../model/compose.j
 import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
 import type { AgentRef, ServiceLookup } from '../lookup/registry.js';
 import type { PeerClient } from '../client/agent-client.js';
-import { type HopEntry, type RsaEntry, WalkCache } from './cache.js';
+import { type HopEntry, type PathEntry, type RsaEntry, WalkCache } from './cache.js';
 
 export interface WalkOptions {
   /** One request per (domain, round) with every flow there; false = one per (domain, flow). */
@@ -56,6 +57,8 @@ interface Position {
   agent: AgentRef;
   ingress: string | null;
   hops: AsHop[];
+  /** The version each domain so far answered at; null once an answer was not cacheable. */
+  via: PathEntry['via'] | null;
 }
 
 export class BatchedWalker {
@@ -74,19 +77,24 @@ export class BatchedWalker {
     // round serves both lookups. Compressed state needs its own per-domain rsa request.
     const combined = want.resources && want.resourceState === 'raw' && this.opts.combine !== false;
     const walked: Walked = { hops: new Map(), faults: new Map(), deps: [] };
+    const deps = new Deps(walked.deps);
     const resources = new Map<FlowId, PathElement[][]>();
     const rsaJobs: Promise<void>[] = [];
-    let pending: Position[] = [];
-    for (const f of flows) {
+    // Whole walks are kept for what one request per hop answers: hops, with raw resources
+    // or without. Compressed state is compressed over a domain's flows together: not per flow.
+    const pathMode = this.opts.cache && (!want.resources || combined) ? (combined ? 'res' : 'hops') : undefined;
+    const finished: Position[] = [];
+    const pending: Position[] = [];
+    for (const f of pathMode ? await this.fromPaths(pathMode, flows, walked, resources, deps) : flows) {
       const agent = this.lookup.lookup(f.src);
       if (!agent) walked.faults.set(f.id, { code: 'unknown-source', message: `no domain is registered for source ${f.src}` });
-      else pending.push({ flow: f, agent, ingress: f.ingress, hops: [] });
+      else pending.push({ flow: f, agent, ingress: f.ingress, hops: [], via: [] });
     }
     let rounds = 0;
-    while (pending.length > 0) {
+    for (let round = pending; round.length > 0; ) {
       rounds++;
       const groups = new Map<string, Position[]>();
-      for (const p of pending) {
+      for (const p of round) {
         const key = this.opts.batch ? p.agent.uri : `${p.agent.uri} ${p.flow.id}`;
         push(groups, key, p);
       }
@@ -96,18 +104,27 @@ export class BatchedWalker {
         [...groups.values()].map(async (group) => {
           const agent = (group[0] as Position).agent;
           const res = new Map<FlowId, RsaEntry>();
-          const answers = await this.hops(agent, group, walked.deps, queryId, combined ? res : undefined);
+          const tags = new Map<FlowId, string>();
+          const answers = await this.hops(agent, group, deps, queryId, tags, combined ? res : undefined);
           const arrived: Position[] = [];
           for (const p of group) {
             const a = answers.get(p.flow.id) as HopEntry;
+            const tag = tags.get(p.flow.id);
+            const via = p.via && tag !== undefined ? [...p.via, { domain: agent.domain, uri: agent.uri, tag }] : null;
+            // A walk that ends here, answered or faulted, is kept whole if every answer on it could be.
+            const end = () => void (pathMode && via && finished.push({ ...p, via }));
             if (!a.ok) {
               walked.faults.set(p.flow.id, a.fault);
+              end();
               continue;
             }
             arrived.push(p);
             const hops = [...p.hops, a.hop];
             walked.hops.set(p.flow.id, hops);
-            if (!a.next) continue;
+            if (!a.next) {
+              end();
+              continue;
+            }
             const nextAgent = this.lookup.lookup(a.next.address);
             const fault = !nextAgent
               ? { code: 'no-agent' as const, message: `no agent is registered for ${a.next.domain}'s ingress ${a.next.address}`, domain: agent.domain }
@@ -116,19 +133,53 @@ export class BatchedWalker {
                 : hops.length >= this.opts.maxHops
                   ? { code: 'too-many-hops' as const, message: `the walk crossed ${hops.length} domains, the most allowed`, domain: agent.domain }
                   : undefined;
-            if (fault) walked.faults.set(p.flow.id, fault);
-            else next.push({ flow: p.flow, agent: nextAgent as AgentRef, ingress: a.next.ingress, hops });
+            if (fault) {
+              walked.faults.set(p.flow.id, fault);
+              end();
+            } else next.push({ flow: p.flow, agent: nextAgent as AgentRef, ingress: a.next.ingress, hops, via });
           }
           if (combined) this.place(arrived, res, resources, walked);
           else if (want.resources && arrived.length > 0) {
-            rsaJobs.push(this.resources(agent, arrived, want.resourceState, resources, walked, queryId));
+            rsaJobs.push(this.resources(agent, arrived, want.resourceState, resources, walked, deps, queryId));
           }
         }),
       );
-      pending = next;
+      round = next;
     }
     await Promise.all(rsaJobs);
+    if (pathMode) {
+      const cache = this.opts.cache as WalkCache;
+      for (const p of finished) {
+        const entry: PathEntry = { hops: walked.hops.get(p.flow.id) ?? [], via: p.via ?? [] };
+        const fault = walked.faults.get(p.flow.id);
+        if (fault) entry.fault = fault;
+        else if (combined) entry.resources = resources.get(p.flow.id) ?? [];
+        cache.setPath(pathKey(pathMode, p.flow), entry);
+      }
+    }
     return { walked, resources, rounds };
+  }
+
+  /**
+   * Flows whose whole walk is cached and still current are answered here; the rest are
+   * returned to be walked. Domains on cached walks whose tags are due are revalidated first.
+   */
+  private async fromPaths(mode: string, flows: FlowSpec[], walked: Walked, resources: Map<FlowId, PathElement[][]>, deps: Deps): Promise<FlowSpec[]> {
+    const cache = this.opts.cache as WalkCache;
+    const due = new Map<string, AgentRef>();
+    const keys = flows.map((f) => pathKey(mode, f));
+    for (const k of keys) for (const v of cache.stalePathDomains(k)) due.set(v.domain, { domain: v.domain, uri: v.uri });
+    await this.revalidate([...due.values()]);
+    const rest: FlowSpec[] = [];
+    flows.forEach((f, i) => {
+      const e = cache.getPath(keys[i] as string);
+      if (!e) return void rest.push(f);
+      walked.hops.set(f.id, e.hops);
+      if (e.fault) walked.faults.set(f.id, e.fault);
+      else if (e.resources) resources.set(f.id, e.resources);
+      for (const v of e.via) deps.add(v.domain, v.tag);
+    });
+    return rest;
   }
 
   /** Domains whose cached tag is too old are asked for their version first (one GET each). */
@@ -146,7 +197,7 @@ export class BatchedWalker {
   }
 
   /** This domain's hop for each flow: from the cache, or one request for the rest. */
-  private async hops(agent: AgentRef, group: Position[], deps: VersionTag[], queryId: string, res?: Map<FlowId, RsaEntry>): Promise<Map<FlowId, HopEntry>> {
+  private async hops(agent: AgentRef, group: Position[], deps: Deps, queryId: string, tags: Map<FlowId, string>, res?: Map<FlowId, RsaEntry>): Promise<Map<FlowId, HopEntry>> {
     const cache = this.opts.cache;
     const out = new Map<FlowId, HopEntry>();
     const ask = new Map<string, Position[]>();
@@ -160,18 +211,23 @@ export class BatchedWalker {
         if (res && resHit) res.set(p.flow.id, resHit);
       } else push(ask, key, p);
     }
-    if (cache && out.size > 0) addDep(deps, agent.domain, cache.tag(agent.domain));
+    const tag = cache?.tag(agent.domain);
+    if (tag !== undefined && out.size > 0) {
+      deps.add(agent.domain, tag);
+      for (const id of out.keys()) tags.set(id, tag);
+    }
     if (ask.size === 0) return out;
-    await Promise.all(chunks([...ask], this.opts.maxFlowsPerRequest ?? 20_000).map((part) => this.askHops(agent, part, deps, queryId, out, res)));
+    await Promise.all(chunks([...ask], this.opts.maxFlowsPerRequest ?? 20_000).map((part) => this.askHops(agent, part, deps, queryId, out, tags, res)));
     return out;
   }
 
   private async askHops(
     agent: AgentRef,
     part: [string, Position[]][],
-    deps: VersionTag[],
+    deps: Deps,
     queryId: string,
     out: Map<FlowId, HopEntry>,
+    tags: Map<FlowId, string>,
     res?: Map<FlowId, RsaEntry>,
   ): Promise<void> {
     const cache = this.opts.cache;
@@ -180,8 +236,9 @@ export class BatchedWalker {
       this.peers.lookup('as-path', agent.uri, reps, { visited: [], hopOnly: true, queryId, ...(res ? { withResources: true } : {}) }),
     );
     const tag = r.ok ? versionOf(r.answer.dependsOn, agent.domain) : undefined;
+    const cacheable = r.ok && tag !== undefined && r.answer.cacheable !== false;
     if (r.ok) {
-      for (const d of r.answer.dependsOn) addDep(deps, d['resource-id'].replace(/-topology$/, ''), d.tag);
+      for (const d of r.answer.dependsOn) deps.add(d['resource-id'].replace(/-topology$/, ''), d.tag);
       if (tag !== undefined) cache?.observe(agent.domain, tag);
     }
     for (const [key, ps] of part) {
@@ -203,14 +260,17 @@ export class BatchedWalker {
           const na = props['next-address'];
           e = typeof nd === 'string' && typeof ni === 'string' && typeof na === 'string' ? { ok: true, hop, next: { domain: nd, ingress: ni, address: na } } : { ok: true, hop };
         }
-        if (tag !== undefined && r.answer.cacheable !== false) cache?.setHop(agent.domain, tag, key, e);
+        if (cacheable) cache?.setHop(agent.domain, tag as string, key, e);
       }
-      for (const p of ps) out.set(p.flow.id, e);
+      for (const p of ps) {
+        out.set(p.flow.id, e);
+        if (cacheable) tags.set(p.flow.id, tag as string);
+      }
       if (res) {
         // The rest of the path: this domain's resources for the flow.
         const re: RsaEntry = e.ok && r.ok ? { ok: true, elements: resourceElements(agent.domain, r.answer, rep, 1) } : { ok: false, fault: e.ok ? { code: 'agent-error', message: `${agent.uri}: no resources`, domain: agent.domain } : e.fault };
         // A fault in an answer is as cacheable as a path: it holds until the version changes.
-        if (r.ok && tag !== undefined && r.answer.cacheable !== false) cache?.setRsa(agent.domain, tag, key, re);
+        if (cacheable) cache?.setRsa(agent.domain, tag as string, key, re);
         for (const p of ps) res.set(p.flow.id, re);
       }
     }
@@ -223,6 +283,7 @@ export class BatchedWalker {
     state: 'raw' | 'compressed',
     out: Map<FlowId, PathElement[][]>,
     walked: Walked,
+    deps: Deps,
     queryId: string,
   ): Promise<void> {
     const cache = this.opts.cache;
@@ -235,19 +296,19 @@ export class BatchedWalker {
       if (hit) got.set(p.flow.id, hit);
       else push(ask, key, p);
     }
-    if (cache && got.size > 0) addDep(walked.deps, domain, cache.tag(domain));
+    const cached = cache?.tag(domain);
+    if (cached !== undefined && got.size > 0) deps.add(domain, cached);
     for (const part of chunks([...ask], this.opts.maxFlowsPerRequest ?? 20_000)) {
       const reps = part.map(([, ps]) => ({ ...(ps[0] as Position).flow, ingress: (ps[0] as Position).ingress }));
       const r = await this.limited(() => this.peers.lookup('rsa', agent.uri, reps, { visited: [], resourceState: state, queryId }));
       const tag = r.ok ? versionOf(r.answer.dependsOn, domain) : undefined;
-      if (r.ok) for (const d of r.answer.dependsOn) addDep(walked.deps, d['resource-id'].replace(/-topology$/, ''), d.tag);
+      if (r.ok) for (const d of r.answer.dependsOn) deps.add(d['resource-id'].replace(/-topology$/, ''), d.tag);
       for (const [key, ps] of part) {
         const rep = (ps[0] as Position).flow.id;
         let e: RsaEntry;
         if (!r.ok) e = { ok: false, fault: { ...r.fault, domain: r.fault.domain ?? domain } };
         else {
           const fault = r.answer.faults.get(rep);
-          const shares = r.answer.coefficients?.get(rep);
           e = fault ? { ok: false, fault } : { ok: true, elements: resourceElements(domain, r.answer, rep, 0) };
           if (tag !== undefined && r.answer.cacheable !== false) cache?.setRsa(domain, tag, key, e);
         }
@@ -325,8 +386,19 @@ function versionOf(deps: VersionTag[], domain: string): string | undefined {
   return deps.find((d) => d['resource-id'] === `${domain}-topology`)?.tag;
 }
 
-function addDep(deps: VersionTag[], domain: string, tag: string | undefined): void {
-  if (tag === undefined) return;
-  const id = `${domain}-topology`;
-  if (!deps.some((d) => d['resource-id'] === id && d.tag === tag)) deps.push({ 'resource-id': id, tag });
+/** What determines a flow's whole walk: what is asked for and the flow's 5-tuple and ingress. */
+function pathKey(mode: string, f: FlowSpec): string {
+  return `${mode}|${f.src}|${f.dst}|${f.ingress ?? ''}|${f.protocol ?? ''}|${f.srcPort ?? ''}|${f.dstPort ?? ''}`;
+}
+
+/** The versions an answer depends on, each once (a thousand domains: no linear scans). */
+class Deps {
+  private readonly seen = new Set<string>();
+  constructor(private readonly list: VersionTag[]) {}
+  add(domain: string, tag: string): void {
+    const k = `${domain}\n${tag}`;
+    if (this.seen.has(k)) return;
+    this.seen.add(k);
+    this.list.push({ 'resource-id': `${domain}-topology`, tag });
+  }
 }

@@ -14,6 +14,20 @@ import type { AsHop, PathElement } from '../model/compose.js';
 export type HopEntry = { ok: true; hop: AsHop; next?: { domain: string; ingress: string; address: string } } | { ok: false; fault: FlowFault };
 export type RsaEntry = { ok: true; elements: PathElement[] } | { ok: false; fault: FlowFault };
 
+/**
+ * A whole walk of one flow: its hops (and each hop's resources when they were asked with
+ * it), and which version of each domain crossed it was answered at. It holds while every
+ * one of those domains still shows that version: a repeated query skips the rounds.
+ */
+export interface PathEntry {
+  hops: AsHop[];
+  resources?: PathElement[][];
+  /** How the walk ended when a domain faulted it (a fault answered holds like a path). */
+  fault?: FlowFault;
+  /** Per hop: the domain's agent and the version tag the hop was answered at. */
+  via: { domain: string; uri: string; tag: string }[];
+}
+
 interface DomainEntries {
   tag: string;
   checkedAt: number;
@@ -23,13 +37,41 @@ interface DomainEntries {
 
 export class WalkCache {
   private readonly domains = new Map<string, DomainEntries>();
+  /** Whole walks by flow; checked against the domains' tags when used, so never stale. */
+  private readonly paths = new Map<string, PathEntry>();
   /** Entries dropped because their domain's version changed. */
   invalidations = 0;
 
   constructor(
     readonly maxAgeMs = 1000,
     private readonly now: () => number = () => Date.now(),
+    /** Most whole walks kept (the oldest go first): flows never asked again do not pile up. */
+    private readonly maxPaths = 1_000_000,
   ) {}
+
+  /** A flow's whole walk, if every domain on it still shows the tag it was answered at. */
+  getPath(key: string): PathEntry | undefined {
+    const now = this.now();
+    const e = this.paths.get(key);
+    if (!e) return undefined;
+    for (const v of e.via) {
+      const d = this.domains.get(v.domain);
+      if (!d || d.tag !== v.tag || now - d.checkedAt > this.maxAgeMs) return undefined;
+    }
+    return e;
+  }
+
+  /** A flow's whole walk as a query saw it, for its domains' current tags. */
+  setPath(key: string, e: PathEntry): void {
+    this.paths.delete(key); // re-inserted last: the Map's order is the age order
+    this.paths.set(key, e);
+    if (this.paths.size > this.maxPaths) this.paths.delete(this.paths.keys().next().value as string);
+  }
+
+  /** Domains on a cached walk whose tag must be revalidated before it can be used. */
+  stalePathDomains(key: string): { domain: string; uri: string }[] {
+    return (this.paths.get(key)?.via ?? []).filter((v) => this.stale(v.domain));
+  }
 
   /** A domain's version as an answer or a probe showed it; a new tag drops its entries. */
   observe(domain: string, tag: string): void {
@@ -51,6 +93,7 @@ export class WalkCache {
   /** Forget everything (a cold start). */
   clear(): void {
     this.domains.clear();
+    this.paths.clear();
   }
 
   /** Revalidate a domain (or every domain) before its entries are used again. */

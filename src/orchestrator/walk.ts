@@ -12,7 +12,7 @@
  * recursive.ts) or `naive` (each flow alone, hop by hop: the benchmark's baseline).
  */
 import type { PathVectorAnswer } from '../model/answer.js';
-import { composeAnswer, hopElement, type PathElement } from '../model/compose.js';
+import { composeAnswer, hopElement, type AsHop, type PathElement } from '../model/compose.js';
 import type { FlowId, FlowSpec } from '../model/flow.js';
 import type { ServiceLookup } from '../lookup/registry.js';
 import type { PeerClient } from '../client/agent-client.js';
@@ -66,7 +66,7 @@ export class Orchestrator {
   async asPath(flows: FlowSpec[]): Promise<PathVectorAnswer> {
     const { walked: w } = await this.run(flows, false);
     const elements = new Map<FlowId, PathElement[]>();
-    for (const [f, hops] of w.hops) elements.set(f, hops.map(hopElement));
+    for (const [f, hops] of w.hops) elements.set(f, hops.map(hopElementOf));
     return composeAnswer(ids(flows), elements, w.faults, w.deps);
   }
 
@@ -86,10 +86,7 @@ export class Orchestrator {
   async flowCost(flows: FlowSpec[]): Promise<PathVectorAnswer> {
     const { walked: w, resources } = await this.run(flows, true, 'raw');
     const elements = new Map<FlowId, PathElement[]>();
-    for (const [f, hops] of w.hops) {
-      const perHop = resources.get(f) ?? [];
-      elements.set(f, hops.flatMap((h, i) => [hopElement(h), ...(perHop[i] ?? [])]));
-    }
+    for (const [f, hops] of w.hops) elements.set(f, flowPath(hops, resources.get(f) ?? []));
     return composeAnswer(ids(flows), elements, w.faults, w.deps);
   }
 
@@ -98,6 +95,27 @@ export class Orchestrator {
     this.lastRounds = r.rounds;
     return r;
   }
+}
+
+/**
+ * One element per cached hop: hops from the walk cache are the same objects query after
+ * query, so their elements (and the keys composition hashes) are built once.
+ */
+const hopElements = new WeakMap<AsHop, PathElement>();
+function hopElementOf(hop: AsHop): PathElement {
+  let el = hopElements.get(hop);
+  if (!el) hopElements.set(hop, (el = hopElement(hop)));
+  return el;
+}
+
+/** Each AS hop followed by that domain's resources; built once per cached walk. */
+const flowPaths = new WeakMap<AsHop[], { perHop: PathElement[][]; path: PathElement[] }>();
+function flowPath(hops: AsHop[], perHop: PathElement[][]): PathElement[] {
+  const memo = flowPaths.get(hops);
+  if (memo?.perHop === perHop) return memo.path;
+  const path = hops.flatMap((h, i) => [hopElementOf(h), ...(perHop[i] ?? [])]);
+  flowPaths.set(hops, { perHop, path });
+  return path;
 }
 
 function ids(flows: FlowSpec[]): FlowId[] {

@@ -116,9 +116,10 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
         const host = opts.hostName ?? (req.hostname || 'localhost');
         const encoded = encodeAnswer(route.kind, res.locals.form, answer, { resourceId: route.resourceId, host });
         if (opts.validateResponses) {
-          const container = encoded.values.length > 1 ? MEDIA.multipart : encoded.values[0]?.mediaType ?? '';
-          const problems = encoded.values.flatMap((v) =>
-            opts.validator.validateResponse(route.path, 200, container, v.value, encoded.values.length > 1 ? v.mediaType : undefined),
+          const values = encoded.values();
+          const container = values.length > 1 ? MEDIA.multipart : values[0]?.mediaType ?? '';
+          const problems = values.flatMap((v) =>
+            opts.validator.validateResponse(route.path, 200, container, v.value, values.length > 1 ? v.mediaType : undefined),
           );
           if (problems.length > 0) throw new Error(`answer does not match the OpenAPI document: ${problems.join('; ')}`);
         }

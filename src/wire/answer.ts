@@ -40,8 +40,11 @@ export interface EncodeOptions {
 export interface Encoded {
   contentType: string;
   body: Buffer;
-  /** The JSON values sent, with their media types, for response validation. */
-  values: { mediaType: string; value: unknown }[];
+  /**
+   * The JSON values sent, with their media types, for response validation: read back from
+   * the bytes (only when validation asks, and then exactly what went out).
+   */
+  values: () => { mediaType: string; value: unknown }[];
 }
 
 export function encodeAnswer(route: RouteKind, form: AnswerForm, answer: PathVectorAnswer, opts: EncodeOptions): Encoded {
@@ -49,44 +52,84 @@ export function encodeAnswer(route: RouteKind, form: AnswerForm, answer: PathVec
     const value = simpleValue(route, answer);
     return json(MEDIA.json, value);
   }
-  const flowCostMap = flowCostMapOf(answer);
-  const propertyMap = dict<unknown>();
-  for (const [name, props] of answer.elements) propertyMap[`ane:${name}`] = props;
+  // The two maps are written as text directly: one JSON.stringify per element name and per
+  // flow id rather than a 10,000-key object handed to JSON.stringify twice (once to hash).
+  const { flowCostMap, propertyMap } = mapsText(answer);
   const errors = faultsOf(answer);
+  const errorsText = errors ? JSON.stringify(errors) : '';
   const extras = altoExtras(answer);
-  const tag = createHash('sha1').update(JSON.stringify([flowCostMap, propertyMap, errors ?? {}, extras])).digest('hex');
-  const meta = (rid: string): Record<string, unknown> => {
+  const extrasText = Object.keys(extras).length > 0 ? JSON.stringify(extras).slice(1, -1) : '';
+  // The vtag hashes the content (RFC 7285 §10.3: any string that changes with it).
+  const tag = createHash('sha1').update(flowCostMap).update('\n').update(propertyMap).update('\n').update(errorsText).update('\n').update(extrasText).digest('hex');
+  const meta = (rid: string): string => {
     const m: Record<string, unknown> = {};
     if (answer.dependsOn.length > 0) m['dependent-vtags'] = answer.dependsOn;
     m['cost-type'] = COST_TYPE;
     m.vtag = { 'resource-id': rid, tag };
-    return m;
+    return JSON.stringify(m);
   };
+  const tail = `${extrasText ? `,${extrasText}` : ''}${errors ? `,"flow-cost-errors":${errorsText}` : ''}}`;
   if (form === 'aggregation') {
-    const value: Record<string, unknown> = { meta: meta(opts.resourceId), 'flow-cost-map': flowCostMap, 'property-map': propertyMap, ...extras };
-    if (errors) value['flow-cost-errors'] = errors;
-    return json(MEDIA.aggregation, value);
+    return text(MEDIA.aggregation, `{"meta":${meta(opts.resourceId)},"flow-cost-map":${flowCostMap},"property-map":${propertyMap}${tail}`);
   }
-  const flowcost: Record<string, unknown> = { meta: meta(`${opts.resourceId}.flowcost`), 'flow-cost-map': flowCostMap, ...extras };
-  if (errors) flowcost['flow-cost-errors'] = errors;
+  const flowcost = `{"meta":${meta(`${opts.resourceId}.flowcost`)},"flow-cost-map":${flowCostMap}${tail}`;
   const rootVtag: VersionTag = { 'resource-id': `${opts.resourceId}.flowcost`, tag };
-  const propmap = { meta: { 'dependent-vtags': [rootVtag] }, 'property-map': propertyMap };
+  const propmap = `{"meta":${JSON.stringify({ 'dependent-vtags': [rootVtag] })},"property-map":${propertyMap}}`;
   const built = buildMultipartRelated(MEDIA.flowcost, [
-    { contentId: `<flowcost@${opts.host}>`, contentType: MEDIA.flowcost, body: JSON.stringify(flowcost) },
-    { contentId: `<propmap@${opts.host}>`, contentType: MEDIA.propmap, body: JSON.stringify(propmap) },
+    { contentId: `<flowcost@${opts.host}>`, contentType: MEDIA.flowcost, body: flowcost },
+    { contentId: `<propmap@${opts.host}>`, contentType: MEDIA.propmap, body: propmap },
   ]);
   return {
     contentType: built.contentType,
     body: built.body,
-    values: [
-      { mediaType: MEDIA.flowcost, value: flowcost },
-      { mediaType: MEDIA.propmap, value: propmap },
+    values: () => [
+      { mediaType: MEDIA.flowcost, value: JSON.parse(flowcost) as unknown },
+      { mediaType: MEDIA.propmap, value: JSON.parse(propmap) as unknown },
     ],
   };
 }
 
 function json(mediaType: string, value: unknown): Encoded {
-  return { contentType: mediaType, body: Buffer.from(JSON.stringify(value), 'utf8'), values: [{ mediaType, value }] };
+  return { contentType: mediaType, body: Buffer.from(JSON.stringify(value), 'utf8'), values: () => [{ mediaType, value }] };
+}
+
+function text(mediaType: string, body: string): Encoded {
+  return { contentType: mediaType, body: Buffer.from(body, 'utf8'), values: () => [{ mediaType, value: JSON.parse(body) as unknown }] };
+}
+
+/**
+ * An element's properties as JSON, written once per properties object: the orchestrator's
+ * cached walks hand the same objects to query after query. Properties are values: nothing
+ * changes them once an answer holds them (model/answer.ts).
+ */
+const propsTexts = new WeakMap<object, string>();
+function propsText(p: object): string {
+  let t = propsTexts.get(p);
+  if (t === undefined) propsTexts.set(p, (t = JSON.stringify(p)));
+  return t;
+}
+
+/**
+ * `flow-cost-map` ({flow id: ["ane:<name>", ...]}, faulted flows left out) and
+ * `property-map` ({"ane:<name>": {...}}) as JSON text, flows and elements in answer order.
+ */
+function mapsText(answer: PathVectorAnswer): { flowCostMap: string; propertyMap: string } {
+  const ane = new Map<string, string>();
+  const props: string[] = [];
+  for (const [name, p] of answer.elements) {
+    const key = JSON.stringify(`ane:${name}`);
+    ane.set(name, key);
+    props.push(`${key}:${propsText(p)}`);
+  }
+  const flows: string[] = [];
+  for (const f of answer.flows) {
+    const path = answer.paths.get(f);
+    if (!path || answer.faults.has(f)) continue;
+    let list = '';
+    for (const n of path) list += list === '' ? (ane.get(n) ?? JSON.stringify(`ane:${n}`)) : `,${ane.get(n) ?? JSON.stringify(`ane:${n}`)}`;
+    flows.push(`${JSON.stringify(f)}:[${list}]`);
+  }
+  return { flowCostMap: `{${flows.join(',')}}`, propertyMap: `{${props.join(',')}}` };
 }
 
 function simpleValue(route: RouteKind, answer: PathVectorAnswer): Record<string, unknown> {
@@ -115,15 +158,6 @@ function simpleValue(route: RouteKind, answer: PathVectorAnswer): Record<string,
     });
   }
   return value;
-}
-
-function flowCostMapOf(answer: PathVectorAnswer): Record<string, string[]> {
-  const map = dict<string[]>();
-  for (const f of answer.flows) {
-    const path = answer.paths.get(f);
-    if (path && !answer.faults.has(f)) map[f] = path.map((n) => `ane:${n}`);
-  }
-  return map;
 }
 
 /**

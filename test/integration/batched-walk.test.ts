@@ -103,6 +103,7 @@ describe(`batched walk on a generated ${ASES}-AS network, ${FLOWS} flows`, funct
     const cold = await ask('batched', 'flow-cost'); // warm already: test 2 asked the same
     const warm = await ask('batched', 'flow-cost');
     expect(warm.requests, 'a warm query within the max age asks nobody').to.equal(0);
+    expect(warm.rounds, 'every flow answered from its whole walk, no round walked').to.equal(0);
     expect(paths(warm.answer)).to.deep.equal(paths(cold.answer));
 
     // Change one link of a domain on many paths; once its version is revalidated, its
@@ -122,6 +123,7 @@ describe(`batched walk on a generated ${ASES}-AS network, ${FLOWS} flows`, funct
     const after = await ask('batched', 'flow-cost');
     expect((cache?.invalidations ?? 0) - invalidBefore, 'entries dropped').to.equal(held);
     expect(after.answer.elements.get(busiest)?.availbw).to.equal(12_345);
+    expect(after.rounds, 'flows across the changed domain are walked again').to.be.greaterThan(0);
     // Only the changed domain is asked again (its version probe and its flows).
     expect(after.requests).to.be.greaterThan(0).and.lessThan(coldFlowCostRequests / 4);
   });

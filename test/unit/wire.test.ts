@@ -415,7 +415,7 @@ describe('wire: encodeAnswer -> decodeAnswer', function () {
           expect(fc.meta.vtag['resource-id']).to.equal(`${kind}.flowcost`);
           expect(pm.meta['dependent-vtags']).to.deep.equal([fc.meta.vtag]);
           expect(fc['flow-cost-errors']).to.have.all.keys('f-2');
-          expect(enc.values.map((v) => v.mediaType)).to.deep.equal([MEDIA.flowcost, MEDIA.propmap]);
+          expect(enc.values().map((v) => v.mediaType)).to.deep.equal([MEDIA.flowcost, MEDIA.propmap]);
         }
       });
     }
@@ -455,6 +455,41 @@ describe('wire: encodeAnswer -> decodeAnswer', function () {
     expect(tag(a)).to.equal(tag(b));
     b.elements.set('ilink0', { availbw: 9999999, ports: ['openflow2:3', 'openflow5:1'] });
     expect(tag(a)).to.not.equal(tag(b));
+  });
+
+  it('the ALTO forms, written as text, hold exactly the maps an object encoder would write', function () {
+    // Awkward ids and names: prototype names, integer-like keys (which JSON.stringify would
+    // move first in an object), quotes, backslashes and non-ASCII that need escaping.
+    const ids = ['__proto__', '10', '2', 'constructor', 'q"uote', 'back\\slash', 'ünï', 'f-ok'];
+    const elements = new Map<string, Record<string, unknown>>([
+      ['__proto__', { 'domain-id': 'as"1', availbw: 1 }],
+      ['7', { 'domain-id': 'as2', ports: ['p\\1', null] }],
+      ['é/x', { 'domain-id': 'as3' }],
+    ]);
+    const names = [...elements.keys()];
+    const a: PathVectorAnswer = {
+      flows: ids,
+      paths: new Map(ids.map((f, i) => [f, [names[i % 3]!, names[(i + 1) % 3]!]])),
+      elements,
+      faults: new Map([['2', { code: 'no-route', message: 'no "route"' }]]),
+      dependsOn: [{ 'resource-id': 'as1-topology', tag: 't' }],
+      coefficients: new Map([['10', [1, 0.5]]]),
+    };
+    const expectedFcm = Object.fromEntries(ids.filter((f) => f !== '2').map((f) => [f, (a.paths.get(f) ?? []).map((n) => `ane:${n}`)]));
+    const expectedPm = Object.fromEntries([...elements].map(([n, p]) => [`ane:${n}`, p]));
+    for (const form of ['aggregation', 'multipart'] as AnswerForm[]) {
+      const enc = encodeAnswer('flow-cost', form, a, { resourceId: 'flow-cost', host: 'h' });
+      const values = enc.values().map((v) => v.value as Record<string, unknown>);
+      const fcm = values[0]!['flow-cost-map'];
+      const pm = (values[1] ?? values[0])!['property-map'];
+      expect(JSON.parse(JSON.stringify(fcm))).to.deep.equal(JSON.parse(JSON.stringify(expectedFcm)));
+      expect(Object.keys(fcm as object).sort()).to.deep.equal(ids.filter((f) => f !== '2').sort());
+      expect(JSON.parse(JSON.stringify(pm))).to.deep.equal(JSON.parse(JSON.stringify(expectedPm)));
+      expect(values[0]!['flow-cost-errors']).to.deep.equal({ 2: { code: 'no-route', message: 'no "route"' } });
+      expect((values[0]!['flow-coefficients'] as Record<string, number[]>)['10']).to.deep.equal([1, 0.5]);
+      const back = decodeAnswer('flow-cost', enc.contentType, enc.body, ids);
+      expect(resolved(back)).to.deep.equal(resolved(a));
+    }
   });
 
   it('decoding rejects an answer of the wrong route kind or missing flows', function () {
