@@ -46,7 +46,8 @@ export async function startAgents(ases: number, seed: string, shards: number): P
   const ready = Array.from({ length: shards }, (_, i) => {
     const proc = spawn(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'agents', '--ases', String(ases), '--seed', seed, '--base-port', String(BASE_PORT), '--shard', `${i}/${shards}`, '-q'],
+      // XDOM_BENCH_AGENT_ARGS: extra node flags for the agents (e.g. --cpu-prof to profile them).
+      [...(process.env.XDOM_BENCH_AGENT_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'agents', '--ases', String(ases), '--seed', seed, '--base-port', String(BASE_PORT), '--shard', `${i}/${shards}`, '-q'],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     procs.push(proc);

@@ -2,7 +2,7 @@
  * Building answers from per-flow element lists: the shared last step of the agent's
  * recursion and the orchestrator's walk. Pure functions over values.
  */
-import { addDependency, emptyAnswer, type ElementProps, type PathVectorAnswer, type VersionTag } from './answer.js';
+import { emptyAnswer, type ElementProps, type PathVectorAnswer, type VersionTag } from './answer.js';
 import type { FlowFault, FlowId } from './flow.js';
 
 /** An AS hop as seed 002's PathProperty has it. */
@@ -69,7 +69,15 @@ export function composeAnswer(
     answer.paths.set(f, path);
     if (shares.some((s) => s !== 1)) (answer.coefficients ??= new Map()).set(f, shares);
   }
-  for (const d of dependsOn) addDependency(answer, d);
+  // Each version once; a set, not addDependency's scan: a walk can cross a thousand domains.
+  const seen = new Set<string>();
+  for (const d of dependsOn) {
+    const k = `${d['resource-id']}\n${d.tag}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      answer.dependsOn.push(d);
+    }
+  }
   return answer;
 }
 

@@ -235,6 +235,8 @@ export class BatchedWalker {
     const r = await this.limited(() =>
       this.peers.lookup('as-path', agent.uri, reps, { visited: [], hopOnly: true, queryId, ...(res ? { withResources: true } : {}) }),
     );
+    const shared = new Map<string, PathElement>();
+    const hopOf = new Map<object, AsHop>();
     const tag = r.ok ? versionOf(r.answer.dependsOn, agent.domain) : undefined;
     const cacheable = r.ok && tag !== undefined && r.answer.cacheable !== false;
     if (r.ok) {
@@ -254,7 +256,9 @@ export class BatchedWalker {
           // A domain answers for itself only.
           e = { ok: false, fault: { code: 'agent-error', message: `${agent.uri} answered a hop of ${String(props['domain-id'])}, not of ${agent.domain}`, domain: agent.domain } };
         } else {
-          const hop = asHop(props);
+          // Flows the agent answered with one hop element share one AsHop (and so one element).
+          let hop = hopOf.get(props);
+          if (!hop) hopOf.set(props, (hop = asHop(props)));
           const nd = props['next-domain'];
           const ni = props['next-ingress'];
           const na = props['next-address'];
@@ -268,7 +272,7 @@ export class BatchedWalker {
       }
       if (res) {
         // The rest of the path: this domain's resources for the flow.
-        const re: RsaEntry = e.ok && r.ok ? { ok: true, elements: resourceElements(agent.domain, r.answer, rep, 1) } : { ok: false, fault: e.ok ? { code: 'agent-error', message: `${agent.uri}: no resources`, domain: agent.domain } : e.fault };
+        const re: RsaEntry = e.ok && r.ok ? { ok: true, elements: resourceElements(agent.domain, r.answer, rep, 1, shared) } : { ok: false, fault: e.ok ? { code: 'agent-error', message: `${agent.uri}: no resources`, domain: agent.domain } : e.fault };
         // A fault in an answer is as cacheable as a path: it holds until the version changes.
         if (cacheable) cache?.setRsa(agent.domain, tag as string, key, re);
         for (const p of ps) res.set(p.flow.id, re);
@@ -301,6 +305,7 @@ export class BatchedWalker {
     for (const part of chunks([...ask], this.opts.maxFlowsPerRequest ?? 20_000)) {
       const reps = part.map(([, ps]) => ({ ...(ps[0] as Position).flow, ingress: (ps[0] as Position).ingress }));
       const r = await this.limited(() => this.peers.lookup('rsa', agent.uri, reps, { visited: [], resourceState: state, queryId }));
+      const shared = new Map<string, PathElement>();
       const tag = r.ok ? versionOf(r.answer.dependsOn, domain) : undefined;
       if (r.ok) for (const d of r.answer.dependsOn) deps.add(d['resource-id'].replace(/-topology$/, ''), d.tag);
       for (const [key, ps] of part) {
@@ -309,7 +314,7 @@ export class BatchedWalker {
         if (!r.ok) e = { ok: false, fault: { ...r.fault, domain: r.fault.domain ?? domain } };
         else {
           const fault = r.answer.faults.get(rep);
-          e = fault ? { ok: false, fault } : { ok: true, elements: resourceElements(domain, r.answer, rep, 0) };
+          e = fault ? { ok: false, fault } : { ok: true, elements: resourceElements(domain, r.answer, rep, 0, shared) };
           if (tag !== undefined && r.answer.cacheable !== false) cache?.setRsa(domain, tag, key, e);
         }
         for (const p of ps) got.set(p.flow.id, e);
@@ -360,13 +365,16 @@ function rsaKey(state: string, p: Position): string {
 }
 
 /** A flow's resources in one domain's answer, from path position `from` on, named `<domain>:<element>`. */
-function resourceElements(domain: string, answer: PathVectorAnswer, flow: FlowId, from: number): PathElement[] {
+function resourceElements(domain: string, answer: PathVectorAnswer, flow: FlowId, from: number, shared: Map<string, PathElement>): PathElement[] {
   const shares = answer.coefficients?.get(flow);
   return (answer.paths.get(flow) ?? []).slice(from).map((name, k) => {
-    const el: PathElement = { key: `res|${domain}|${name}`, name: `${domain}:${name}`, props: ownedBy(domain, answer.elements.get(name)) };
+    // One element object per element of an answer, whichever flows cross it: a transit
+    // domain's answer names the same links for thousands of flows (memory, and the
+    // encoder writes each properties object once).
+    let el = shared.get(name);
+    if (!el) shared.set(name, (el = { key: `res|${domain}|${name}`, name: `${domain}:${name}`, props: ownedBy(domain, answer.elements.get(name)) }));
     const share = shares?.[from + k];
-    if (share !== undefined && share !== 1) el.share = share;
-    return el;
+    return share !== undefined && share !== 1 ? { ...el, share } : el;
   });
 }
 

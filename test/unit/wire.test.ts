@@ -14,6 +14,8 @@ import { MEDIA, acceptFor, chooseAnswerForm, type AnswerForm } from '../../src/w
 import { DEFAULT_MAX_DEPTH, parseJson } from '../../src/wire/json.js';
 import { formatMediaType, negotiate, parseAccept, parseMediaType, type MediaType } from '../../src/wire/mediatype.js';
 import { buildMultipartRelated, parseMultipartRelated } from '../../src/wire/multipart.js';
+import { decodeFlows, decodeOptions, encodeFlowRequest } from '../../src/wire/request.js';
+import type { FlowSpec } from '../../src/model/flow.js';
 
 /** Run fn, expect an AltoError, return it. */
 function altoError(fn: () => unknown): AltoError {
@@ -544,5 +546,31 @@ describe('wire details found in review', () => {
       expect((e as InstanceType<typeof AltoError>).syntaxError).to.match(/^line 3, column 1: /);
       expect((e as Error).message).to.not.contain('position');
     }
+  });
+});
+
+describe('wire: encodeFlowRequest -> decodeFlows', () => {
+  const flows: FlowSpec[] = [
+    { id: 'f1', src: '10.0.1.100', dst: '10.0.2.100', ingress: null },
+    { id: 'q"uote\\', src: '10.0.1.101', dst: '10.0.3.100', ingress: 'openflow2:1', protocol: 'tcp', srcPort: 4242, dstPort: 443 },
+    { id: '__proto__', src: '2001:db8::1', dst: '2001:db8:1::2', ingress: null, protocol: 'udp', dstPort: 53 },
+    { id: 'ünï', src: '10.0.1.102', dst: '10.0.2.101', ingress: 'p:1', protocol: 'udp', srcPort: 0 },
+  ];
+  const byId = (list: FlowSpec[]) => Object.fromEntries(list.map((f) => [`id:${f.id}`, f]));
+
+  for (const form of ['alto', 'simple'] as const) {
+    it(`${form}: every field survives, options included, and the body is strict JSON`, () => {
+      const req = encodeFlowRequest(form, flows, { hopOnly: true, withResources: true, resourceState: 'raw' });
+      const value = parseJson(Buffer.from(req.body)); // duplicate names or bad escapes would throw
+      const back = decodeFlows(form, value);
+      const expected = form === 'simple' ? flows.map((f, i) => ({ ...f, id: `flow${i + 1}` })) : flows;
+      expect(byId(back)).to.deep.equal(byId(expected));
+      expect(decodeOptions(value)).to.deep.equal({ resourceState: 'raw', hopOnly: true, withResources: true });
+    });
+  }
+
+  it('no options: no option members', () => {
+    const value = JSON.parse(encodeFlowRequest('alto', flows).body) as Record<string, unknown>;
+    expect(Object.keys(value)).to.deep.equal(['cost-type', 'flows']);
   });
 });
