@@ -3,15 +3,15 @@
  * (cold and warm cache) against the naive walk (each flow alone, hop by hop, no cache),
  * on the same topology and the same flows.
  *
- * The agents run in a child process (`xdom agents --ases N`), so that the timings are the
- * orchestrator's and the wire's, not two event loops sharing one thread. The orchestrator
- * runs here; a scheduler's flow-cost query goes to it over loopback HTTP.
+ * Every party in its own process, as in a deployment: the agents in child processes
+ * (`xdom agents --ases N --shard i/n`), each orchestrator (batched, naive) in its own
+ * (`xdom orchestrator`, orchestrator-proc.ts), and this process as the scheduler sending
+ * flow-cost queries over loopback HTTP. Counters and peak memory are the orchestrator's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, loadOpenApi } from '../src/cli/load.js';
-import { startNetwork, type RunningNetwork } from '../src/cli/network.js';
+import { ROOT } from '../src/cli/load.js';
 import { request } from 'undici';
 import { decodeAnswer } from '../src/wire/decode-answer.js';
 import { acceptFor } from '../src/wire/forms.js';
@@ -21,6 +21,7 @@ import type { FlowSpec } from '../src/model/flow.js';
 import type { WalkStrategy } from '../src/orchestrator/walk.js';
 import { generateTopology } from '../src/topology/generate/index.js';
 import { Rng } from '../src/topology/generate/prng.js';
+import { startOrchestrator, type OrchestratorProc } from './orchestrator-proc.js';
 
 export interface WalkRow {
   ases: number;
@@ -96,7 +97,7 @@ export function flowsFor(hosts: string[], n: number, seed: number): FlowSpec[] {
 const q = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 
 async function measure(
-  net: RunningNetwork,
+  orch: OrchestratorProc,
   ases: number,
   flows: FlowSpec[],
   strategy: string,
@@ -111,22 +112,22 @@ async function measure(
   let faults = 0;
   // The scheduler's own work (writing its request, parsing the answer) is its own: the
   // time is the orchestrator's, from the request leaving to the answer's last byte.
-  const url = `${net.orchestrator?.url as string}/flow-cost/lookup`;
+  const url = `${orch.url}/flow-cost/lookup`;
   const req = encodeFlowRequest('alto', flows);
   const headers = { 'content-type': req.contentType, accept: acceptFor('aggregation') };
   for (let i = 0; i < reps; i++) {
-    if (cold) net.orchestrator?.cache?.clear();
-    const s0 = net.peers.stats();
+    if (cold) await orch.clearCache();
+    const s0 = await orch.stats();
     const t0 = performance.now();
     const res = await request(url, { method: 'POST', headers, body: req.body, bodyTimeout: 600_000, headersTimeout: 600_000 });
     const body = Buffer.from(await res.body.arrayBuffer());
     times.push(performance.now() - t0);
     if (res.statusCode !== 200) throw new Error(`flow-cost answered ${res.statusCode}: ${body.toString().slice(0, 200)}`);
     const answer = decodeAnswer('flow-cost', String(res.headers['content-type']), body, flows.map((f) => f.id));
-    const s1 = net.peers.stats();
-    requests = s1.requests - s0.requests;
-    bytes = s1.bytesIn + s1.bytesOut - s0.bytesIn - s0.bytesOut;
-    rounds = net.orchestrator?.walk.lastRounds ?? 0;
+    const s1 = await orch.stats();
+    requests = s1['agent-requests'] - s0['agent-requests'];
+    bytes = s1['bytes-in'] + s1['bytes-out'] - s0['bytes-in'] - s0['bytes-out'];
+    rounds = s1['last-rounds'];
     faults = answer.faults.size;
   }
   times.sort((x, y) => x - y);
@@ -140,7 +141,8 @@ async function measure(
     requests,
     rounds,
     bytes,
-    rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    // The orchestrator's own peak so far (scenarios grow: the 100,000-flow rows are its peak).
+    rss_mb: orch.peakRssMb(),
     faults,
   };
   log(`  ${ases} ASes, ${flows.length} flows, ${strategy} ${cold ? 'cold' : 'warm'}: median ${row.median_ms} ms, ${requests} requests, ${rounds} rounds`);
@@ -176,20 +178,12 @@ export async function benchWalk(opts: WalkPlan, log: (s: string) => void): Promi
   const shards = Math.max(1, Math.min(2, cpus().length));
   const agents = await startAgents(ases, seed, shards);
   const rows: WalkRow[] = [];
-  const nets: RunningNetwork[] = [];
+  const orchs: OrchestratorProc[] = [];
   try {
     const start = async (strategy: WalkStrategy) => {
-      const net = await startNetwork({
-        domains: [],
-        registry: agents.registry,
-        openapi: loadOpenApi(),
-        strategy,
-        bodyLimit: 256 * 1024 * 1024,
-        cacheMaxAgeMs: strategy === 'batched' ? 3_600_000 : null,
-        client: { timeoutMs: 600_000, maxAnswerBytes: 512 * 1024 * 1024 },
-      });
-      nets.push(net);
-      return net;
+      const o = await startOrchestrator(agents.registry, strategy);
+      orchs.push(o);
+      return o;
     };
     const batched = await start('batched');
     const naive = await start('naive');
@@ -200,7 +194,7 @@ export async function benchWalk(opts: WalkPlan, log: (s: string) => void): Promi
       if (p.naive) rows.push(await measure(naive, ases, flows, 'naive', true, quick ? 1 : Math.min(p.reps, 2), log));
     }
   } finally {
-    for (const n of nets) await n.close();
+    for (const o of orchs) await o.close();
     for (const p of agents.procs) p.kill('SIGTERM');
   }
   return rows;

@@ -19,6 +19,7 @@ import { ALTO_RESOURCES, runAlto, runDiscover } from './alto.js';
 import { runSchema, runValidate } from './validate.js';
 import { runTopoGenerate } from './topo.js';
 import { runAgents } from './agents.js';
+import type { WalkStrategy } from '../orchestrator/walk.js';
 
 const port = (v: string): number => {
   const n = Number(v);
@@ -29,6 +30,15 @@ const millis = (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 3_600_000) throw new InvalidArgumentError('a time in ms, 1 to 3600000');
   return n;
+};
+const age = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 86_400_000) throw new InvalidArgumentError('a time in ms, 0 (no cache) to 86400000');
+  return n;
+};
+const strategy = (v: string): WalkStrategy => {
+  if (v !== 'batched' && v !== 'recursive' && v !== 'naive') throw new InvalidArgumentError('batched, recursive or naive');
+  return v;
 };
 const bytes = (v: string): number => {
   const m = /^([0-9]+)\s*(k|m|g)?i?b?$/i.exec(v.trim());
@@ -74,7 +84,13 @@ serverOptions(
 ).action(runAgent);
 
 serverOptions(
-  program.command('orchestrator').description('serve the orchestrator').requiredOption('--registry <file>', 'the registry: which agent serves which addresses'),
+  program
+    .command('orchestrator')
+    .description('serve the orchestrator (SIGHUP empties its cache)')
+    .requiredOption('--registry <file>', 'the registry: which agent serves which addresses')
+    .option('--strategy <walk>', 'how domains are asked: batched, recursive or naive', strategy, 'batched')
+    .option('--cache-max-age <ms>', 'how long a domain version is trusted before it is revalidated (0: no cache)', age, 1000)
+    .option('--max-answer-bytes <size>', 'largest agent answer read', bytes, 64 * 1024 * 1024),
   8080,
   'an agent',
 ).action(runOrchestrator);

@@ -122,13 +122,30 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       const netmap = NetworkMap.fromRegistry(NETMAP_ID, registry);
       const propertyMaps = new PropertyMaps(netmap, new Map(opts.domains.map((d) => [d.id, d.asn])), PROPMAP_ID);
       const hostName = 'orchestrator.xdom-alto';
-      const app = createOrchestratorApp(orchestrator, {
-        ...common,
-        validator,
-        openapi: opts.openapi,
-        hostName,
-        mount: mountAlto({ service: new AltoService(netmap, orchestrator), propertyMaps, validator, hostName, bodyLimit: opts.bodyLimit }),
-      });
+      const stats = () => {
+        const c = orchPeers.stats();
+        const m = process.memoryUsage();
+        return {
+          walks: orchestrator.walks,
+          'agent-requests': c.requests,
+          'bytes-in': c.bytesIn,
+          'bytes-out': c.bytesOut,
+          'last-rounds': orchestrator.lastRounds,
+          ...(cache ? { cache: cache.stats() } : {}),
+          memory: { 'rss-bytes': m.rss, 'heap-used-bytes': m.heapUsed },
+        };
+      };
+      const app = createOrchestratorApp(
+        orchestrator,
+        {
+          ...common,
+          validator,
+          openapi: opts.openapi,
+          hostName,
+          mount: mountAlto({ service: new AltoService(netmap, orchestrator), propertyMaps, validator, hostName, bodyLimit: opts.bodyLimit }),
+        },
+        stats,
+      );
       orch.server.on('request', app);
     }
     return { agents, registry, close, peers: orchPeers, ...(orch ? { orchestrator: orch as RunningNetwork['orchestrator'] } : {}) };

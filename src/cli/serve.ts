@@ -8,6 +8,7 @@ import type { RunningNetwork } from './network.js';
 import { startNetwork } from './network.js';
 import { EXAMPLE_DIR, loadDomain, loadNetworkDir, loadOpenApi, loadRegistry } from './load.js';
 import type { Domain } from '../topology/model.js';
+import type { WalkStrategy } from '../orchestrator/walk.js';
 
 interface ServeFlags {
   host: string;
@@ -79,7 +80,9 @@ export async function runAgent(flags: ServeFlags & { domain: string; registry: s
   await serveUntilSignal(net);
 }
 
-export async function runOrchestrator(flags: ServeFlags & { registry: string }): Promise<void> {
+export async function runOrchestrator(
+  flags: ServeFlags & { registry: string; strategy: WalkStrategy; cacheMaxAge: number; maxAnswerBytes: number },
+): Promise<void> {
   const registry = loadRegistry(flags.registry);
   const net = await startNetwork({
     domains: [],
@@ -88,12 +91,21 @@ export async function runOrchestrator(flags: ServeFlags & { registry: string }):
     host: flags.host,
     orchestratorPort: flags.port,
     bodyLimit: flags.bodyLimit,
-    client: { timeoutMs: flags.timeout ?? 10_000 },
+    strategy: flags.strategy,
+    cacheMaxAgeMs: flags.strategy === 'batched' && flags.cacheMaxAge > 0 ? flags.cacheMaxAge : null,
+    client: { timeoutMs: flags.timeout ?? 10_000, maxAnswerBytes: flags.maxAnswerBytes },
     log: logger(flags.quiet),
   });
-  console.log(`xdom-alto orchestrator at ${net.orchestrator?.url} over ${registry.agents.length} agents`);
-  for (const a of registry.agents) console.log(`  ${a.domain.padEnd(12)} ${a.uri}`);
+  console.log(`xdom-alto orchestrator at ${net.orchestrator?.url} over ${registry.agents.length} agents (${flags.strategy} walk)`);
+  if (!flags.quiet) for (const a of registry.agents) console.log(`  ${a.domain.padEnd(12)} ${a.uri}`);
+  // SIGHUP empties the cache (a daemon's usual "reload"): after maintenance, or to measure cold.
+  const onHup = () => {
+    net.orchestrator?.cache?.clear();
+    console.log('SIGHUP: cache cleared');
+  };
+  process.on('SIGHUP', onHup);
   await serveUntilSignal(net);
+  process.off('SIGHUP', onHup);
 }
 
 async function serveUntilSignal(net: RunningNetwork): Promise<void> {

@@ -123,6 +123,11 @@ export class WalkCache {
     if (d?.tag === tag) d.rsa.set(key, e);
   }
 
+  /** Sizes, for the orchestrator's counters. */
+  stats(): { domains: number; walks: number; invalidations: number } {
+    return { domains: this.domains.size, walks: this.paths.size, invalidations: this.invalidations };
+  }
+
   /** Entries held for a domain (tests, statistics). */
   size(domain: string): number {
     const d = this.domains.get(domain);

@@ -38,8 +38,9 @@ interface Walker {
 
 export class Orchestrator {
   private readonly walker: Walker;
-  /** Rounds of the last query (statistics for the benchmark). */
+  /** Rounds of the last walk to finish, and walks run (counters: GET /xdom-alto/stats). */
   lastRounds = 0;
+  walks = 0;
 
   constructor(
     lookup: ServiceLookup,
@@ -93,6 +94,7 @@ export class Orchestrator {
   private async run(flows: FlowSpec[], resources: boolean, resourceState: 'raw' | 'compressed' = 'raw'): Promise<WalkResult> {
     const r = await this.walker.run(flows, { resources, resourceState });
     this.lastRounds = r.rounds;
+    this.walks++;
     return r;
   }
 }

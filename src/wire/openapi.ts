@@ -98,8 +98,13 @@ export class OpenApiValidator {
     return Object.values(entry?.encoding ?? {}).map((e) => e.contentType ?? '');
   }
 
+  /** A path's operation: its POST, or its GET for read-only resources (stats, version). */
   private operation(path: string): { requestBody?: unknown; responses?: Record<string, unknown> } | undefined {
-    return this.doc.paths[path]?.post as { requestBody?: unknown; responses?: Record<string, unknown> } | undefined;
+    return this.doc.paths[path]?.[this.method(path)] as { requestBody?: unknown; responses?: Record<string, unknown> } | undefined;
+  }
+
+  private method(path: string): 'post' | 'get' {
+    return this.doc.paths[path]?.post === undefined && this.doc.paths[path]?.get !== undefined ? 'get' : 'post';
   }
 
   private requestPointer(path: string, mediaType: string): string {
@@ -112,7 +117,7 @@ export class OpenApiValidator {
     const responses = this.operation(path)?.responses ?? {};
     const r = (responses[String(status)] ?? responses.default) as { $ref?: string } | undefined;
     if (!r) return undefined;
-    const base = r.$ref ? r.$ref.slice(1) : `/paths/${escape(path)}/post/responses/${status}`;
+    const base = r.$ref ? r.$ref.slice(1) : `/paths/${escape(path)}/${this.method(path)}/responses/${status}`;
     const content = this.at<{ content?: Record<string, unknown> }>(base)?.content ?? {};
     return mediaType in content ? `${base}/content/${escape(mediaType)}` : undefined;
   }
