@@ -42,7 +42,7 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
     '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'orchestrator',
     '--registry', file, '--port', '0', '--strategy', strategy,
     '--cache-max-age', strategy === 'batched' ? '3600000' : '0',
-    '--body-limit', '256m', '--max-answer-bytes', '512m', '--timeout', '600000', '-q',
+    '--body-limit', '256m', '--max-answer-bytes', '512m', '--timeout', '600000', '--deadline', '3600000', '-q',
   ];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   process.once('exit', () => proc.kill('SIGTERM'));

@@ -46,6 +46,8 @@ export interface NetworkOptions {
   strategy?: WalkStrategy;
   /** The orchestrator's cache: how long a domain's version stays trusted, ms (default 1000); null = no cache. */
   cacheMaxAgeMs?: number | null;
+  /** The most one orchestrator query may take, ms (none by default). */
+  deadlineMs?: number;
 }
 
 export interface RunningNetwork {
@@ -114,7 +116,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     });
     if (orch) {
       const cache = opts.cacheMaxAgeMs === null ? undefined : new WalkCache(opts.cacheMaxAgeMs ?? 1000);
-      const orchestrator = new Orchestrator(lookup, orchPeers, solver, { strategy: opts.strategy ?? 'batched', ...(cache ? { cache } : {}) });
+      const orchestrator = new Orchestrator(lookup, orchPeers, solver, { strategy: opts.strategy ?? 'batched', ...(cache ? { cache } : {}), ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}) });
       Object.assign(orch, { walk: orchestrator, ...(cache ? { cache } : {}) });
       const validator = new OpenApiValidator(opts.openapi);
       // The RFC resources (src/alto) over the registry; AS numbers only where this process

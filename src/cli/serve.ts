@@ -81,7 +81,7 @@ export async function runAgent(flags: ServeFlags & { domain: string; registry: s
 }
 
 export async function runOrchestrator(
-  flags: ServeFlags & { registry: string; strategy: WalkStrategy; cacheMaxAge: number; maxAnswerBytes: number },
+  flags: ServeFlags & { registry: string; strategy: WalkStrategy; cacheMaxAge: number; maxAnswerBytes: number; deadline: number },
 ): Promise<void> {
   const registry = loadRegistry(flags.registry);
   const net = await startNetwork({
@@ -92,6 +92,7 @@ export async function runOrchestrator(
     orchestratorPort: flags.port,
     bodyLimit: flags.bodyLimit,
     strategy: flags.strategy,
+    deadlineMs: flags.deadline,
     cacheMaxAgeMs: flags.strategy === 'batched' && flags.cacheMaxAge > 0 ? flags.cacheMaxAge : null,
     client: { timeoutMs: flags.timeout ?? 10_000, maxAnswerBytes: flags.maxAnswerBytes },
     log: logger(flags.quiet),

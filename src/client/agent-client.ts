@@ -43,8 +43,8 @@ export interface ClientStats {
 
 export interface PeerClient {
   lookup(route: Exclude<RouteKind, 'flow-cost'>, baseUri: string, flows: FlowSpec[], opts: LookupOptions): Promise<LookupResult>;
-  /** The agent's current version tag (GET <uri>/version). */
-  version(baseUri: string): Promise<{ ok: true; vtag: VersionTag } | { ok: false; fault: FlowFault }>;
+  /** The agent's current version tag (GET <uri>/version), waiting at most timeoutMs when given. */
+  version(baseUri: string, timeoutMs?: number): Promise<{ ok: true; vtag: VersionTag } | { ok: false; fault: FlowFault }>;
   close(): Promise<void>;
   stats?(): ClientStats;
 }
@@ -117,17 +117,18 @@ export class HttpPeerClient implements PeerClient {
     }
   }
 
-  async version(baseUri: string): Promise<{ ok: true; vtag: VersionTag } | { ok: false; fault: FlowFault }> {
+  async version(baseUri: string, timeoutMs?: number): Promise<{ ok: true; vtag: VersionTag } | { ok: false; fault: FlowFault }> {
     const url = `${baseUri.replace(/\/+$/, '')}/version`;
+    const wait = Math.min(this.timeoutMs, timeoutMs ?? Infinity);
     this.counters.requests++;
     try {
-      const res = await request(url, { method: 'GET', dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.timeoutMs) });
+      const res = await request(url, { method: 'GET', dispatcher: this.dispatcher, signal: AbortSignal.timeout(wait) });
       const body = (await res.body.json()) as { meta?: { vtag?: VersionTag } };
       const vtag = body?.meta?.vtag;
       if (res.statusCode !== 200 || typeof vtag?.tag !== 'string') throw new Error(`HTTP ${res.statusCode}`);
       return { ok: true, vtag };
     } catch (e) {
-      return { ok: false, fault: { code: 'agent-unreachable', message: `${url}: ${describe(e, this.timeoutMs)}` } };
+      return { ok: false, fault: { code: 'agent-unreachable', message: `${url}: ${describe(e, wait)}` } };
     }
   }
 

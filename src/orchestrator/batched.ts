@@ -22,7 +22,7 @@ import type { PathVectorAnswer, VersionTag } from '../model/answer.js';
 import { asHop, ownedBy, type AsHop, type PathElement } from '../model/compose.js';
 import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
 import type { AgentRef, ServiceLookup } from '../lookup/registry.js';
-import type { PeerClient } from '../client/agent-client.js';
+import type { LookupOptions, LookupResult, PeerClient } from '../client/agent-client.js';
 import { type HopEntry, type PathEntry, type RsaEntry, WalkCache } from './cache.js';
 
 export interface WalkOptions {
@@ -37,6 +37,19 @@ export interface WalkOptions {
   maxFlowsPerRequest?: number;
   /** Ask for raw resources with each hop (default true). */
   combine?: boolean;
+  /**
+   * The most a query may take, ms: requests get what is left as their timeout, and flows
+   * still walking when it passes fault `agent-unreachable` (none: each request waits its
+   * own timeout, round after round).
+   */
+  deadlineMs?: number;
+}
+
+/** What every request of one query shares. */
+interface Query {
+  id: string;
+  /** performance.now() by which the query must be answered (Infinity: none). */
+  deadline: number;
 }
 
 export interface Walked {
@@ -72,7 +85,10 @@ export class BatchedWalker {
   ) {}
 
   async run(flows: FlowSpec[], want: { resources: boolean; resourceState: 'raw' | 'compressed' }): Promise<WalkResult> {
-    const queryId = randomBytes(9).toString('base64url');
+    const query: Query = {
+      id: randomBytes(9).toString('base64url'),
+      deadline: this.opts.deadlineMs === undefined ? Infinity : performance.now() + this.opts.deadlineMs,
+    };
     // Raw resources come back with each hop (`with-resources`): one request per domain and
     // round serves both lookups. Compressed state needs its own per-domain rsa request.
     const combined = want.resources && want.resourceState === 'raw' && this.opts.combine !== false;
@@ -85,7 +101,7 @@ export class BatchedWalker {
     const pathMode = this.opts.cache && (!want.resources || combined) ? (combined ? 'res' : 'hops') : undefined;
     const finished: Position[] = [];
     const pending: Position[] = [];
-    for (const f of pathMode ? await this.fromPaths(pathMode, flows, walked, resources, deps) : flows) {
+    for (const f of pathMode ? await this.fromPaths(pathMode, flows, walked, resources, deps, query) : flows) {
       const agent = this.lookup.lookup(f.src);
       if (!agent) walked.faults.set(f.id, { code: 'unknown-source', message: `no domain is registered for source ${f.src}` });
       else pending.push({ flow: f, agent, ingress: f.ingress, hops: [], via: [] });
@@ -98,14 +114,14 @@ export class BatchedWalker {
         const key = this.opts.batch ? p.agent.uri : `${p.agent.uri} ${p.flow.id}`;
         push(groups, key, p);
       }
-      await this.revalidate([...groups.values()].map((g) => (g[0] as Position).agent));
+      await this.revalidate([...groups.values()].map((g) => (g[0] as Position).agent), query);
       const next: Position[] = [];
       await Promise.all(
         [...groups.values()].map(async (group) => {
           const agent = (group[0] as Position).agent;
           const res = new Map<FlowId, RsaEntry>();
           const tags = new Map<FlowId, string>();
-          const answers = await this.hops(agent, group, deps, queryId, tags, combined ? res : undefined);
+          const answers = await this.hops(agent, group, deps, query, tags, combined ? res : undefined);
           const arrived: Position[] = [];
           for (const p of group) {
             const a = answers.get(p.flow.id) as HopEntry;
@@ -140,7 +156,7 @@ export class BatchedWalker {
           }
           if (combined) this.place(arrived, res, resources, walked);
           else if (want.resources && arrived.length > 0) {
-            rsaJobs.push(this.resources(agent, arrived, want.resourceState, resources, walked, deps, queryId));
+            rsaJobs.push(this.resources(agent, arrived, want.resourceState, resources, walked, deps, query));
           }
         }),
       );
@@ -164,12 +180,12 @@ export class BatchedWalker {
    * Flows whose whole walk is cached and still current are answered here; the rest are
    * returned to be walked. Domains on cached walks whose tags are due are revalidated first.
    */
-  private async fromPaths(mode: string, flows: FlowSpec[], walked: Walked, resources: Map<FlowId, PathElement[][]>, deps: Deps): Promise<FlowSpec[]> {
+  private async fromPaths(mode: string, flows: FlowSpec[], walked: Walked, resources: Map<FlowId, PathElement[][]>, deps: Deps, query: Query): Promise<FlowSpec[]> {
     const cache = this.opts.cache as WalkCache;
     const due = new Map<string, AgentRef>();
     const keys = flows.map((f) => pathKey(mode, f));
     for (const k of keys) for (const v of cache.stalePathDomains(k)) due.set(v.domain, { domain: v.domain, uri: v.uri });
-    await this.revalidate([...due.values()]);
+    await this.revalidate([...due.values()], query);
     const rest: FlowSpec[] = [];
     flows.forEach((f, i) => {
       const e = cache.getPath(keys[i] as string);
@@ -183,21 +199,37 @@ export class BatchedWalker {
   }
 
   /** Domains whose cached tag is too old are asked for their version first (one GET each). */
-  private async revalidate(agents: AgentRef[]): Promise<void> {
+  private async revalidate(agents: AgentRef[], query: Query): Promise<void> {
     const cache = this.opts.cache;
     if (!cache) return;
     await Promise.all(
       agents
         .filter((a) => cache.stale(a.domain))
         .map(async (a) => {
-          const v = await this.limited(() => this.peers.version(a.uri));
-          if (v.ok) cache.observe(a.domain, v.vtag.tag);
+          // Past the deadline a domain is not revalidated: its entries stay unusable and
+          // its flows fault when they are asked for.
+          const v = await this.limited(async () => {
+            const left = query.deadline - performance.now();
+            return left > 0 ? this.peers.version(a.uri, Number.isFinite(left) ? Math.ceil(left) : undefined) : undefined;
+          });
+          if (v?.ok) cache.observe(a.domain, v.vtag.tag);
         }),
     );
   }
 
+  /** One agent request, within what is left of the query's deadline (nothing left: not sent). */
+  private ask(route: 'as-path' | 'rsa', agent: AgentRef, flows: FlowSpec[], opts: LookupOptions, query: Query): Promise<LookupResult> {
+    return this.limited(async () => {
+      const left = query.deadline - performance.now();
+      const late = { code: 'agent-unreachable' as const, message: `${agent.uri}: the query's deadline (${this.opts.deadlineMs} ms) passed before it answered`, domain: agent.domain };
+      if (left <= 0) return { ok: false, fault: late };
+      const r = await this.peers.lookup(route, agent.uri, flows, Number.isFinite(left) ? { ...opts, budgetMs: Math.ceil(left) } : opts);
+      return !r.ok && performance.now() >= query.deadline ? { ok: false, fault: late } : r;
+    });
+  }
+
   /** This domain's hop for each flow: from the cache, or one request for the rest. */
-  private async hops(agent: AgentRef, group: Position[], deps: Deps, queryId: string, tags: Map<FlowId, string>, res?: Map<FlowId, RsaEntry>): Promise<Map<FlowId, HopEntry>> {
+  private async hops(agent: AgentRef, group: Position[], deps: Deps, query: Query, tags: Map<FlowId, string>, res?: Map<FlowId, RsaEntry>): Promise<Map<FlowId, HopEntry>> {
     const cache = this.opts.cache;
     const out = new Map<FlowId, HopEntry>();
     const ask = new Map<string, Position[]>();
@@ -217,7 +249,7 @@ export class BatchedWalker {
       for (const id of out.keys()) tags.set(id, tag);
     }
     if (ask.size === 0) return out;
-    await Promise.all(chunks([...ask], this.opts.maxFlowsPerRequest ?? 20_000).map((part) => this.askHops(agent, part, deps, queryId, out, tags, res)));
+    await Promise.all(chunks([...ask], this.opts.maxFlowsPerRequest ?? 20_000).map((part) => this.askHops(agent, part, deps, query, out, tags, res)));
     return out;
   }
 
@@ -225,16 +257,14 @@ export class BatchedWalker {
     agent: AgentRef,
     part: [string, Position[]][],
     deps: Deps,
-    queryId: string,
+    query: Query,
     out: Map<FlowId, HopEntry>,
     tags: Map<FlowId, string>,
     res?: Map<FlowId, RsaEntry>,
   ): Promise<void> {
     const cache = this.opts.cache;
     const reps = part.map(([, ps]) => ({ ...(ps[0] as Position).flow, ingress: (ps[0] as Position).ingress }));
-    const r = await this.limited(() =>
-      this.peers.lookup('as-path', agent.uri, reps, { visited: [], hopOnly: true, queryId, ...(res ? { withResources: true } : {}) }),
-    );
+    const r = await this.ask('as-path', agent, reps, { visited: [], hopOnly: true, queryId: query.id, ...(res ? { withResources: true } : {}) }, query);
     const shared = new Map<string, PathElement>();
     const hopOf = new Map<object, AsHop>();
     const tag = r.ok ? versionOf(r.answer.dependsOn, agent.domain) : undefined;
@@ -288,7 +318,7 @@ export class BatchedWalker {
     out: Map<FlowId, PathElement[][]>,
     walked: Walked,
     deps: Deps,
-    queryId: string,
+    query: Query,
   ): Promise<void> {
     const cache = this.opts.cache;
     const domain = agent.domain;
@@ -304,7 +334,7 @@ export class BatchedWalker {
     if (cached !== undefined && got.size > 0) deps.add(domain, cached);
     for (const part of chunks([...ask], this.opts.maxFlowsPerRequest ?? 20_000)) {
       const reps = part.map(([, ps]) => ({ ...(ps[0] as Position).flow, ingress: (ps[0] as Position).ingress }));
-      const r = await this.limited(() => this.peers.lookup('rsa', agent.uri, reps, { visited: [], resourceState: state, queryId }));
+      const r = await this.ask('rsa', agent, reps, { visited: [], resourceState: state, queryId: query.id }, query);
       const shared = new Map<string, PathElement>();
       const tag = r.ok ? versionOf(r.answer.dependsOn, domain) : undefined;
       if (r.ok) for (const d of r.answer.dependsOn) deps.add(d['resource-id'].replace(/-topology$/, ''), d.tag);

@@ -30,6 +30,8 @@ export interface OrchestratorOptions {
   cache?: WalkCache;
   /** Most agent requests in flight at once (default 256). */
   maxInFlight?: number;
+  /** The most one query may take, ms (batched and naive walks; none by default). */
+  deadlineMs?: number;
 }
 
 interface Walker {
@@ -60,6 +62,7 @@ export class Orchestrator {
             maxHops: 32,
             // The naive walk asks for every hop and every domain's resources separately.
             combine: strategy === 'batched',
+            ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
             ...(strategy === 'batched' && opts.cache ? { cache: opts.cache } : {}),
           });
   }
