@@ -34,6 +34,15 @@ export function asHop(props: ElementProps): AsHop {
   return hop;
 }
 
+/** Composition scratch on an element object: the composition that named it, and the name. */
+const STAMP = Symbol('composition');
+const NAME = Symbol('name');
+interface Stamped {
+  [STAMP]?: number;
+  [NAME]?: string;
+}
+let compositions = 0;
+
 /**
  * Number and name the elements of every flow's path. AS hops are named `as-path<i>` in
  * order of first appearance (flows in request order, hops in path order), as seed 002's
@@ -47,6 +56,11 @@ export function composeAnswer(
 ): PathVectorAnswer {
   const answer = emptyAnswer(flows);
   const nameOf = new Map<string, string>();
+  // Element objects are shared by many flows (and, in the orchestrator's cache, by many
+  // queries): each remembers the name it got in this composition, so the key Map is asked
+  // once per element object, not once per occurrence. Safe: composition never awaits, so
+  // no other composition runs in between; a stamp from another one is simply stale.
+  const epoch = ++compositions;
   let hops = 0;
   for (const f of flows) {
     const fault = faults.get(f);
@@ -54,20 +68,28 @@ export function composeAnswer(
       answer.faults.set(f, fault);
       continue;
     }
-    const path: string[] = [];
-    const shares: number[] = [];
-    for (const el of elementsByFlow.get(f) ?? []) {
-      shares.push(el.share ?? 1);
-      let name = nameOf.get(el.key);
-      if (name === undefined) {
-        name = el.name ?? `as-path${hops++}`;
-        nameOf.set(el.key, name);
-        answer.elements.set(name, el.props);
+    const list = elementsByFlow.get(f) ?? [];
+    const path = new Array<string>(list.length);
+    let split = false;
+    for (let i = 0; i < list.length; i++) {
+      const el = list[i] as PathElement & Stamped;
+      let name: string | undefined;
+      if (el[STAMP] === epoch) name = el[NAME] as string;
+      else {
+        name = nameOf.get(el.key);
+        if (name === undefined) {
+          name = el.name ?? `as-path${hops++}`;
+          nameOf.set(el.key, name);
+          answer.elements.set(name, el.props);
+        }
+        el[STAMP] = epoch;
+        el[NAME] = name;
       }
-      path.push(name);
+      path[i] = name;
+      if (el.share !== undefined && el.share !== 1) split = true;
     }
     answer.paths.set(f, path);
-    if (shares.some((s) => s !== 1)) (answer.coefficients ??= new Map()).set(f, shares);
+    if (split) (answer.coefficients ??= new Map()).set(f, list.map((el) => el.share ?? 1));
   }
   // Each version once; a set, not addDependency's scan: a walk can cross a thousand domains.
   const seen = new Set<string>();

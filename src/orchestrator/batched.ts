@@ -184,12 +184,19 @@ export class BatchedWalker {
     const cache = this.opts.cache as WalkCache;
     const due = new Map<string, AgentRef>();
     const keys = flows.map((f) => pathKey(mode, f));
-    for (const k of keys) for (const v of cache.stalePathDomains(k)) due.set(v.domain, { domain: v.domain, uri: v.uri });
-    await this.revalidate([...due.values()], query);
+    const now = cache.clock();
+    const found = keys.map((k) => cache.usablePath(k, now, due));
+    if (due.size > 0) {
+      await this.revalidate([...due.values()].map((v) => ({ domain: v.domain, uri: v.uri })), query);
+      const later = cache.clock();
+      found.forEach((e, i) => {
+        if (e === 'due') found[i] = cache.usablePath(keys[i] as string, later);
+      });
+    }
     const rest: FlowSpec[] = [];
     flows.forEach((f, i) => {
-      const e = cache.getPath(keys[i] as string);
-      if (!e) return void rest.push(f);
+      const e = found[i];
+      if (!e || e === 'due') return void rest.push(f);
       walked.hops.set(f.id, e.hops);
       if (e.fault) walked.faults.set(f.id, e.fault);
       else if (e.resources) resources.set(f.id, e.resources);
@@ -429,14 +436,20 @@ function pathKey(mode: string, f: FlowSpec): string {
   return `${mode}|${f.src}|${f.dst}|${f.ingress ?? ''}|${f.protocol ?? ''}|${f.srcPort ?? ''}|${f.dstPort ?? ''}`;
 }
 
-/** The versions an answer depends on, each once (a thousand domains: no linear scans). */
+/**
+ * The versions an answer depends on, each once: a thousand domains, and one call per hop
+ * of every flow, so one Map lookup by domain (a domain shows one tag within a query, but
+ * may show two if it changed meanwhile: both are kept).
+ */
 class Deps {
-  private readonly seen = new Set<string>();
+  private readonly seen = new Map<string, string | Set<string>>();
   constructor(private readonly list: VersionTag[]) {}
   add(domain: string, tag: string): void {
-    const k = `${domain}\n${tag}`;
-    if (this.seen.has(k)) return;
-    this.seen.add(k);
+    const s = this.seen.get(domain);
+    if (s === tag || (s instanceof Set && s.has(tag))) return;
+    if (s === undefined) this.seen.set(domain, tag);
+    else if (s instanceof Set) s.add(tag);
+    else this.seen.set(domain, new Set([s, tag]));
     this.list.push({ 'resource-id': `${domain}-topology`, tag });
   }
 }

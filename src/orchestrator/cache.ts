@@ -51,14 +51,33 @@ export class WalkCache {
 
   /** A flow's whole walk, if every domain on it still shows the tag it was answered at. */
   getPath(key: string): PathEntry | undefined {
-    const now = this.now();
+    const e = this.usablePath(key, this.now());
+    return e === 'due' ? undefined : e;
+  }
+
+  /**
+   * The hot path of a warm query, one pass per flow: the walk if usable at `now`;
+   * 'due' when it would be but some of its domains must be revalidated first (added to
+   * `due`); undefined when there is none or a domain on it shows another tag.
+   */
+  usablePath(key: string, now: number, due?: Map<string, { domain: string; uri: string }>): PathEntry | 'due' | undefined {
     const e = this.paths.get(key);
     if (!e) return undefined;
+    let late = false;
     for (const v of e.via) {
       const d = this.domains.get(v.domain);
-      if (!d || d.tag !== v.tag || now - d.checkedAt > this.maxAgeMs) return undefined;
+      if (!d || d.tag !== v.tag) return undefined;
+      if (now - d.checkedAt > this.maxAgeMs) {
+        late = true;
+        due?.set(v.domain, v);
+      }
     }
-    return e;
+    return late ? 'due' : e;
+  }
+
+  /** The cache's clock (one reading per query is enough). */
+  clock(): number {
+    return this.now();
   }
 
   /** A flow's whole walk as a query saw it, for its domains' current tags. */

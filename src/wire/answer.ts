@@ -60,6 +60,7 @@ export function encodeAnswer(route: RouteKind, form: AnswerForm, answer: PathVec
   const extras = altoExtras(answer);
   const extrasText = Object.keys(extras).length > 0 ? JSON.stringify(extras).slice(1, -1) : '';
   // The vtag hashes the content (RFC 7285 §10.3: any string that changes with it).
+  // Hashed as bytes: the two maps are turned into UTF-8 once, for the hash and the body.
   const tag = createHash('sha1').update(flowCostMap).update('\n').update(propertyMap).update('\n').update(errorsText).update('\n').update(extrasText).digest('hex');
   const meta = (rid: string): string => {
     const m: Record<string, unknown> = {};
@@ -70,11 +71,11 @@ export function encodeAnswer(route: RouteKind, form: AnswerForm, answer: PathVec
   };
   const tail = `${extrasText ? `,${extrasText}` : ''}${errors ? `,"flow-cost-errors":${errorsText}` : ''}}`;
   if (form === 'aggregation') {
-    return text(MEDIA.aggregation, `{"meta":${meta(opts.resourceId)},"flow-cost-map":${flowCostMap},"property-map":${propertyMap}${tail}`);
+    return bytes(MEDIA.aggregation, joined(`{"meta":${meta(opts.resourceId)},"flow-cost-map":`, flowCostMap, `,"property-map":`, propertyMap, tail));
   }
-  const flowcost = `{"meta":${meta(`${opts.resourceId}.flowcost`)},"flow-cost-map":${flowCostMap}${tail}`;
+  const flowcost = joined(`{"meta":${meta(`${opts.resourceId}.flowcost`)},"flow-cost-map":`, flowCostMap, tail);
   const rootVtag: VersionTag = { 'resource-id': `${opts.resourceId}.flowcost`, tag };
-  const propmap = `{"meta":${JSON.stringify({ 'dependent-vtags': [rootVtag] })},"property-map":${propertyMap}}`;
+  const propmap = joined(`{"meta":${JSON.stringify({ 'dependent-vtags': [rootVtag] })},"property-map":`, propertyMap, '}');
   const built = buildMultipartRelated(MEDIA.flowcost, [
     { contentId: `<flowcost@${opts.host}>`, contentType: MEDIA.flowcost, body: flowcost },
     { contentId: `<propmap@${opts.host}>`, contentType: MEDIA.propmap, body: propmap },
@@ -83,8 +84,8 @@ export function encodeAnswer(route: RouteKind, form: AnswerForm, answer: PathVec
     contentType: built.contentType,
     body: built.body,
     values: () => [
-      { mediaType: MEDIA.flowcost, value: JSON.parse(flowcost) as unknown },
-      { mediaType: MEDIA.propmap, value: JSON.parse(propmap) as unknown },
+      { mediaType: MEDIA.flowcost, value: JSON.parse(flowcost.toString('utf8')) as unknown },
+      { mediaType: MEDIA.propmap, value: JSON.parse(propmap.toString('utf8')) as unknown },
     ],
   };
 }
@@ -93,9 +94,17 @@ function json(mediaType: string, value: unknown): Encoded {
   return { contentType: mediaType, body: Buffer.from(JSON.stringify(value), 'utf8'), values: () => [{ mediaType, value }] };
 }
 
-function text(mediaType: string, body: string): Encoded {
-  return { contentType: mediaType, body: Buffer.from(body, 'utf8'), values: () => [{ mediaType, value: JSON.parse(body) as unknown }] };
+function bytes(mediaType: string, body: Buffer): Encoded {
+  return { contentType: mediaType, body, values: () => [{ mediaType, value: JSON.parse(body.toString('utf8')) as unknown }] };
 }
+
+/** Text and byte pieces as one UTF-8 buffer (the big pieces are bytes already: no second conversion). */
+function joined(...pieces: (string | Buffer)[]): Buffer {
+  return Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+}
+
+/** Names JSON writes as they are: no quote, backslash, control character or lone surrogate. */
+const PLAIN = /^[^\u0000-\u001f"\\\ud800-\udfff]*$/;
 
 /**
  * An element's properties as JSON, written once per properties object: the orchestrator's
@@ -113,12 +122,14 @@ function propsText(p: object): string {
  * `flow-cost-map` ({flow id: ["ane:<name>", ...]}, faulted flows left out) and
  * `property-map` ({"ane:<name>": {...}}) as JSON text, flows and elements in answer order.
  */
-function mapsText(answer: PathVectorAnswer): { flowCostMap: string; propertyMap: string } {
+function mapsText(answer: PathVectorAnswer): { flowCostMap: Buffer; propertyMap: Buffer } {
   const ane = new Map<string, string>();
   const props: string[] = [];
+  let plain = true;
   for (const [name, p] of answer.elements) {
     const key = JSON.stringify(`ane:${name}`);
     ane.set(name, key);
+    if (plain && !PLAIN.test(name)) plain = false;
     props.push(`${key}:${propsText(p)}`);
   }
   const flows: string[] = [];
@@ -126,10 +137,14 @@ function mapsText(answer: PathVectorAnswer): { flowCostMap: string; propertyMap:
     const path = answer.paths.get(f);
     if (!path || answer.faults.has(f)) continue;
     let list = '';
-    for (const n of path) list += list === '' ? (ane.get(n) ?? JSON.stringify(`ane:${n}`)) : `,${ane.get(n) ?? JSON.stringify(`ane:${n}`)}`;
+    // Names that need no escaping (the usual case) are joined natively, one call a flow;
+    // every name on a path is an element of the answer (composeAnswer and the decoders
+    // make it so), so checking the elements checked them.
+    if (plain) list = path.length === 0 ? '' : `"ane:${path.join('","ane:')}"`;
+    else for (const n of path) list += list === '' ? (ane.get(n) ?? JSON.stringify(`ane:${n}`)) : `,${ane.get(n) ?? JSON.stringify(`ane:${n}`)}`;
     flows.push(`${JSON.stringify(f)}:[${list}]`);
   }
-  return { flowCostMap: `{${flows.join(',')}}`, propertyMap: `{${props.join(',')}}` };
+  return { flowCostMap: Buffer.from(`{${flows.join(',')}}`, 'utf8'), propertyMap: Buffer.from(`{${props.join(',')}}`, 'utf8') };
 }
 
 function simpleValue(route: RouteKind, answer: PathVectorAnswer): Record<string, unknown> {

@@ -7,6 +7,7 @@
 import { AltoError } from '../model/errors.js';
 
 export const DEFAULT_MAX_DEPTH = 32;
+const SMALL = 16;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -38,8 +39,10 @@ export function parseJson(body: Buffer | string, maxDepth = DEFAULT_MAX_DEPTH): 
 
 /** One pass over text already known to be valid JSON: nesting depth and duplicate names. */
 function scan(text: string, maxDepth: number): void {
-  // Stack of open containers; for objects, the member names seen so far.
-  const stack: (Set<string> | null)[] = [];
+  // Stack of open containers; for objects, the member names seen so far: a short array
+  // (most objects have a handful of members, and a Set per object is the scan's main cost),
+  // a Set once an object grows past SMALL names.
+  const stack: (string[] | Set<string> | null)[] = [];
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -56,18 +59,20 @@ function scan(text: string, maxDepth: number): void {
       if (expectKey && top) {
         const raw = text.slice(start, i + 1);
         const name = escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
-        if (top.has(name)) {
+        if (Array.isArray(top) ? top.includes(name) : top.has(name)) {
           const where = lineColumn(text, start);
           throw AltoError.syntax(
             `duplicate member name "${name}" in a JSON object`,
             `line ${where.line}, column ${where.column}: duplicate member name "${name}"`,
           );
         }
-        top.add(name);
+        if (!Array.isArray(top)) top.add(name);
+        else if (top.length < SMALL) top.push(name);
+        else stack[stack.length - 1] = new Set([...top, name]);
         expectKey = false;
       }
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      stack.push(c === 0x7b ? new Set() : null);
+      stack.push(c === 0x7b ? [] : null);
       expectKey = c === 0x7b;
       if (stack.length > maxDepth) {
         const where = lineColumn(text, i);
@@ -80,7 +85,7 @@ function scan(text: string, maxDepth: number): void {
       stack.pop();
       expectKey = false;
     } else if (c === 0x2c /* , */) {
-      expectKey = stack[stack.length - 1] instanceof Set;
+      expectKey = stack[stack.length - 1] != null;
     }
   }
 }

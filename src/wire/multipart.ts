@@ -15,7 +15,8 @@ import { formatMediaType, parseMediaType } from './mediatype.js';
 export interface Part {
   contentType: string;
   contentId?: string;
-  body: string;
+  /** A part's bytes, or its text (UTF-8). */
+  body: string | Buffer;
 }
 
 const CRLF = '\r\n';
@@ -26,16 +27,15 @@ export function buildMultipartRelated(type: string, parts: Part[]): { contentTyp
   let boundary: string;
   do boundary = `xdom-${randomBytes(12).toString('hex')}`;
   while (parts.some((p) => p.body.includes(boundary)));
-  const chunks: string[] = [];
+  const chunks: Buffer[] = [];
   for (const p of parts) {
-    chunks.push(`--${boundary}${CRLF}`);
-    if (p.contentId !== undefined) chunks.push(`Content-ID: ${p.contentId}${CRLF}`);
-    chunks.push(`Content-Type: ${p.contentType}${CRLF}${CRLF}`, p.body, CRLF);
+    const head = `--${boundary}${CRLF}${p.contentId !== undefined ? `Content-ID: ${p.contentId}${CRLF}` : ''}Content-Type: ${p.contentType}${CRLF}${CRLF}`;
+    chunks.push(Buffer.from(head, 'utf8'), typeof p.body === 'string' ? Buffer.from(p.body, 'utf8') : p.body, Buffer.from(CRLF));
   }
-  chunks.push(`--${boundary}--${CRLF}`);
+  chunks.push(Buffer.from(`--${boundary}--${CRLF}`));
   return {
     contentType: formatMediaType({ essence: 'multipart/related', params: { boundary, type } }),
-    body: Buffer.from(chunks.join(''), 'utf8'),
+    body: Buffer.concat(chunks),
   };
 }
 

@@ -82,6 +82,19 @@ describe('wire: parseJson', function () {
     for (const text of ok) expect(parseJson(text), text).to.deep.equal(JSON.parse(text));
   });
 
+  it('finds duplicates in objects of any size (short lists and sets alike)', function () {
+    for (const n of [2, 16, 17, 40]) {
+      const names = Array.from({ length: n }, (_, i) => `"k${i}":${i}`);
+      expect(() => parseJson(`{${names.join(',')}}`)).to.not.throw();
+      const dup = `{${[...names, `"k${n - 1}":0`].join(',')}}`;
+      expect(() => parseJson(dup), `${n} names`).to.throw(AltoError, /duplicate member name "k/);
+      const first = `{${[...names, '"k0":0'].join(',')}}`;
+      expect(() => parseJson(first), `${n} names, the first again`).to.throw(AltoError, /duplicate member name "k0"/);
+    }
+    // Sibling objects each have their own names; a nested object does not see its parent's.
+    expect(() => parseJson('[{"a":1,"b":{"a":2}},{"a":3}]')).to.not.throw();
+  });
+
   it('places a duplicate name at its line and column', function () {
     const e = altoError(() => parseJson('{\n  "flows": {\n    "f": 1,\n      "f": 2\n  }\n}'));
     expect(e.syntaxError).to.match(/^line 4, column 7:/);
