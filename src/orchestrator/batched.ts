@@ -76,6 +76,7 @@ interface Position {
 
 export class BatchedWalker {
   private inFlight = 0;
+  private readonly vias = new Map<string, PathEntry['via'][number]>();
   private readonly waiting: (() => void)[] = [];
 
   constructor(
@@ -126,7 +127,7 @@ export class BatchedWalker {
           for (const p of group) {
             const a = answers.get(p.flow.id) as HopEntry;
             const tag = tags.get(p.flow.id);
-            const via = p.via && tag !== undefined ? [...p.via, { domain: agent.domain, uri: agent.uri, tag }] : null;
+            const via = p.via && tag !== undefined ? [...p.via, this.viaOf(agent, tag)] : null;
             // A walk that ends here, answered or faulted, is kept whole if every answer on it could be.
             const end = () => void (pathMode && via && finished.push({ ...p, via }));
             if (!a.ok) {
@@ -272,8 +273,12 @@ export class BatchedWalker {
     const cache = this.opts.cache;
     const reps = part.map(([, ps]) => ({ ...(ps[0] as Position).flow, ingress: (ps[0] as Position).ingress }));
     const r = await this.ask('as-path', agent, reps, { visited: [], hopOnly: true, queryId: query.id, ...(res ? { withResources: true } : {}) }, query);
+    // One object per distinct thing in the answer, whichever flows it serves: a transit
+    // domain answers thousands of flows with a handful of hops and inner paths, and the
+    // cache keeps them (memory; and composition and encoding work per object).
     const shared = new Map<string, PathElement>();
-    const hopOf = new Map<object, AsHop>();
+    const entryOf = new Map<object, HopEntry>();
+    const resOf = new Map<string, RsaEntry>();
     const tag = r.ok ? versionOf(r.answer.dependsOn, agent.domain) : undefined;
     const cacheable = r.ok && tag !== undefined && r.answer.cacheable !== false;
     if (r.ok) {
@@ -293,13 +298,16 @@ export class BatchedWalker {
           // A domain answers for itself only.
           e = { ok: false, fault: { code: 'agent-error', message: `${agent.uri} answered a hop of ${String(props['domain-id'])}, not of ${agent.domain}`, domain: agent.domain } };
         } else {
-          // Flows the agent answered with one hop element share one AsHop (and so one element).
-          let hop = hopOf.get(props);
-          if (!hop) hopOf.set(props, (hop = asHop(props)));
-          const nd = props['next-domain'];
-          const ni = props['next-ingress'];
-          const na = props['next-address'];
-          e = typeof nd === 'string' && typeof ni === 'string' && typeof na === 'string' ? { ok: true, hop, next: { domain: nd, ingress: ni, address: na } } : { ok: true, hop };
+          let known = entryOf.get(props);
+          if (!known) {
+            const hop = asHop(props);
+            const nd = props['next-domain'];
+            const ni = props['next-ingress'];
+            const na = props['next-address'];
+            known = typeof nd === 'string' && typeof ni === 'string' && typeof na === 'string' ? { ok: true, hop, next: { domain: nd, ingress: ni, address: na } } : { ok: true, hop };
+            entryOf.set(props, known);
+          }
+          e = known;
         }
         if (cacheable) cache?.setHop(agent.domain, tag as string, key, e);
       }
@@ -309,7 +317,14 @@ export class BatchedWalker {
       }
       if (res) {
         // The rest of the path: this domain's resources for the flow.
-        const re: RsaEntry = e.ok && r.ok ? { ok: true, elements: resourceElements(agent.domain, r.answer, rep, 1, shared) } : { ok: false, fault: e.ok ? { code: 'agent-error', message: `${agent.uri}: no resources`, domain: agent.domain } : e.fault };
+        let re: RsaEntry;
+        if (e.ok && r.ok) {
+          // Flows on the same inner path (same elements, same shares) share one entry.
+          const sig = `${(r.answer.paths.get(rep) ?? []).join('\n')}|${r.answer.coefficients?.get(rep)?.join(',') ?? ''}`;
+          let known = resOf.get(sig);
+          if (!known) resOf.set(sig, (known = { ok: true, elements: resourceElements(agent.domain, r.answer, rep, 1, shared) }));
+          re = known;
+        } else re = { ok: false, fault: e.ok ? { code: 'agent-error', message: `${agent.uri}: no resources`, domain: agent.domain } : e.fault };
         // A fault in an answer is as cacheable as a path: it holds until the version changes.
         if (cacheable) cache?.setRsa(agent.domain, tag as string, key, re);
         for (const p of ps) res.set(p.flow.id, re);
@@ -381,6 +396,15 @@ export class BatchedWalker {
     const dstKey = this.opts.dedup && this.lookup.lookup(p.flow.dst)?.domain !== agent.domain ? (this.lookup.prefixOf?.(p.flow.dst) ?? p.flow.dst) : p.flow.dst;
     const from = p.ingress ?? `src:${this.opts.dedup ? (this.lookup.prefixOf?.(p.flow.src) ?? p.flow.src) : p.flow.src}`;
     return `${from}|${dstKey}`;
+  }
+
+  /** One (domain, agent, tag) object per domain version, shared by every walk that crossed it. */
+  private viaOf(agent: AgentRef, tag: string): PathEntry['via'][number] {
+    const v = this.vias.get(agent.domain);
+    if (v?.tag === tag && v.uri === agent.uri) return v;
+    const fresh = { domain: agent.domain, uri: agent.uri, tag };
+    this.vias.set(agent.domain, fresh);
+    return fresh;
   }
 
   /** At most maxInFlight agent requests at once, across every domain of every round. */
