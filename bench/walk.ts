@@ -129,6 +129,13 @@ async function measure(
     bytes = s1['bytes-in'] + s1['bytes-out'] - s0['bytes-in'] - s0['bytes-out'];
     rounds = s1['last-rounds'];
     faults = answer.faults.size;
+    if (faults > 0) {
+      // A benchmark that hides why flows failed is no help: the codes, and one message.
+      const codes = new Map<string, number>();
+      for (const f of answer.faults.values()) codes.set(f.code, (codes.get(f.code) ?? 0) + 1);
+      const first = answer.faults.values().next().value;
+      log(`  ${faults} flows faulted (${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')}), e.g. ${first?.domain ?? ''} ${first?.message ?? ''}`);
+    }
   }
   times.sort((x, y) => x - y);
   const row: WalkRow = {
