@@ -33,6 +33,8 @@ interface DomainEntries {
   checkedAt: number;
   hops: Map<string, HopEntry>;
   rsa: Map<string, RsaEntry>;
+  /** The domain's raw resource elements at this tag, by name: one object each, whichever answer named it. */
+  elements: Map<string, PathElement>;
 }
 
 export class WalkCache {
@@ -97,7 +99,7 @@ export class WalkCache {
     const d = this.domains.get(domain);
     if (!d || d.tag !== tag) {
       if (d) this.invalidations += d.hops.size + d.rsa.size;
-      this.domains.set(domain, { tag, checkedAt: this.now(), hops: new Map(), rsa: new Map() });
+      this.domains.set(domain, { tag, checkedAt: this.now(), hops: new Map(), rsa: new Map(), elements: new Map() });
     } else {
       d.checkedAt = this.now();
     }
@@ -140,6 +142,17 @@ export class WalkCache {
   setRsa(domain: string, tag: string, key: string, e: RsaEntry): void {
     const d = this.domains.get(domain);
     if (d?.tag === tag) d.rsa.set(key, e);
+  }
+
+  /**
+   * A domain's raw resource elements at `tag` (undefined if it shows another): at one
+   * version an element has one set of properties, so every answer of the domain can share
+   * one object per element (a thousand answers naming the same core link: one object).
+   * Not for compressed state, whose constraint names are per answer.
+   */
+  elements(domain: string, tag: string): Map<string, PathElement> | undefined {
+    const d = this.domains.get(domain);
+    return d?.tag === tag ? d.elements : undefined;
   }
 
   /** Sizes, for the orchestrator's counters. */
