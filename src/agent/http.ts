@@ -3,7 +3,7 @@
  * DomainService.
  */
 import type express from 'express';
-import { createApp, type ServerOptions } from '../server/app.js';
+import { createApp, jsonResource, type ServerOptions } from '../server/app.js';
 import type { DomainService } from './service.js';
 
 export function createAgentApp(service: DomainService, opts: ServerOptions): express.Express {
@@ -17,9 +17,7 @@ export function createAgentApp(service: DomainService, opts: ServerOptions): exp
     {
       ...opts,
       mount: (app) => {
-        app.get('/xdom-alto/version', (_req, res) => {
-          res.json({ meta: { vtag: service.version() } });
-        });
+        jsonResource(app, '/xdom-alto/version', () => ({ meta: { vtag: service.version() } }));
         opts.mount?.(app);
       },
     },

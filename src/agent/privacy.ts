@@ -11,7 +11,16 @@
  * only this agent holds, with a fresh IV per answer, and unsealed when they come back.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import type { FlowFault } from '../model/flow.js';
 import type { Domain, Privacy } from '../topology/model.js';
+
+/** What an abstract domain says for each fault: nothing taken from the request or its network. */
+const OPAQUE: Partial<Record<FlowFault['code'], string>> = {
+  'unknown-source': 'the source is not in this domain and the flow gives no ingress',
+  'unknown-ingress': 'the ingress is not a border of this domain',
+  'no-route': 'this domain has no route to the destination',
+  'controller-error': 'the domain could not answer for this flow',
+};
 
 const PREFIX = 'sealed:';
 
@@ -89,6 +98,17 @@ export class PrivacyPolicy {
   unsealIngress(ingress: string | null): string | null {
     if (ingress === null) return null;
     return this.sealer.unseal(ingress) ?? ingress;
+  }
+
+  /**
+   * A fault as an abstract domain tells it: a fixed message per code. Scrubbing names out
+   * of a message that echoes the requester's input is not enough: what got replaced by
+   * [hidden] says it was an internal name (review finding: `openflow5:1` became `[hidden]`
+   * while `nosuch` came back as sent, an oracle for port names).
+   */
+  opaqueFault(fault: FlowFault, domain: string): FlowFault {
+    if (this.hops === 'full') return fault;
+    return { ...fault, message: OPAQUE[fault.code] ?? `${fault.code} in ${domain}` };
   }
 
   /** A message with every internal name of an abstract domain replaced. */

@@ -202,7 +202,11 @@ export class DomainService {
   }
 
   private scrubbed(fault: FlowFault): FlowFault {
-    return this.privacy ? { ...fault, message: this.privacy.scrub(fault.message) } : fault;
+    if (!this.privacy) return fault;
+    // Faults of this domain's own making get a fixed text; faults relayed from other
+    // domains (recursion) keep theirs, with this domain's names scrubbed out.
+    if (fault.domain === undefined || fault.domain === this.domain) return this.privacy.opaqueFault(fault, this.domain);
+    return { ...fault, message: this.privacy.scrub(fault.message) };
   }
 
   private async resourceProps(element: string): Promise<ElementProps> {

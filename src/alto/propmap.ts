@@ -53,7 +53,15 @@ export class PropertyMaps {
     this.pidProperty = `${netmap.resourceId}.pid`;
     this.pidDomain = `${netmap.resourceId}.pid`;
     const addrProps = [this.pidProperty, 'priv:xdom-domain', 'priv:xdom-asn'];
-    this.mappings = { ipv4: addrProps, ipv6: addrProps, [this.pidDomain]: ['priv:xdom-domain', 'priv:xdom-asn'] };
+    // No prototype: an entity domain named "toString" or "__proto__" is simply not offered.
+    this.mappings = Object.assign(Object.create(null) as Record<string, string[]>, {
+      ipv4: addrProps,
+      ipv6: addrProps,
+      [this.pidDomain]: ['priv:xdom-domain', 'priv:xdom-asn'],
+    });
+    // Only `.ane`: within the map that defines them the resource id is omitted (RFC 9240
+    // §5.1.2.3), and a client holding "propmap.ane:<name>" asks this map for ".ane:<name>"
+    // (RFC 9275 §6.4.3's example; review asked for the other spelling, the text says this).
     if (anes) this.mappings[ANE_DOMAIN] = [...anes.properties];
   }
 
@@ -78,7 +86,7 @@ export class PropertyMaps {
   }
 
   private async fullMap(): Promise<Record<string, Values>> {
-    const map: Record<string, Values> = {};
+    const map = Object.create(null) as Record<string, Values>;
     const prefixes = new Map<string, Prefix>();
     for (const pid of this.netmap.pids) for (const p of pid.prefixes) prefixes.set(key(p), p);
     for (const o of this.netmap.owned) prefixes.set(key(o.prefix), o.prefix);
@@ -104,16 +112,16 @@ export class PropertyMaps {
       if (!offered.has(name)) throw AltoError.value('properties', raw, `'${raw}' is not a property this map offers (${[...offered].join(', ')})`);
       if (!props.includes(name)) props.push(name);
     }
-    const map: Record<string, Values> = {};
+    const map = Object.create(null) as Record<string, Values>;
     const anes = this.anes ? await this.anes.entries() : undefined;
     for (const id of new Set(entities)) {
       const colon = id.indexOf(':');
       const domain = colon < 0 ? id : id.slice(0, colon);
       const spec = colon < 0 ? '' : id.slice(colon + 1);
-      const wanted = props.filter((p) => this.mappings[domain]?.includes(p));
-      if (!(domain in this.mappings)) {
+      if (!Object.hasOwn(this.mappings, domain)) {
         throw AltoError.value('entities', id, `'${id}' is not in an entity domain this map offers (${Object.keys(this.mappings).join(', ')})`);
       }
+      const wanted = props.filter((p) => this.mappings[domain]?.includes(p));
       if (domain === ANE_DOMAIN) {
         // RFC 9275 §6.2.2: the identifiers are ANE names (RFC 9275 §6.1, a PIDName: no dot).
         if (!/^[A-Za-z0-9:@_-]{1,64}$/.test(spec)) throw AltoError.value('entities', id, `'${spec}' is not an ANE name (RFC 9275 §6.1)`);

@@ -36,6 +36,11 @@ const age = (v: string): number => {
   if (!Number.isInteger(n) || n < 0 || n > 86_400_000) throw new InvalidArgumentError('a time in ms, 0 (no cache) to 86400000');
   return n;
 };
+const positiveBytes = (v: string): number => {
+  const n = bytes(v);
+  if (n < 1) throw new InvalidArgumentError('a size of at least 1 byte');
+  return n;
+};
 const strategy = (v: string): WalkStrategy => {
   if (v !== 'batched' && v !== 'recursive' && v !== 'naive') throw new InvalidArgumentError('batched, recursive or naive');
   return v;
@@ -89,9 +94,9 @@ serverOptions(
     .description('serve the orchestrator (SIGHUP empties its cache)')
     .requiredOption('--registry <file>', 'the registry: which agent serves which addresses')
     .option('--strategy <walk>', 'how domains are asked: batched, recursive or naive', strategy, 'batched')
-    .option('--cache-max-age <ms>', 'how long a domain version is trusted before it is revalidated (0: no cache)', age, 1000)
-    .option('--max-answer-bytes <size>', 'largest agent answer read', bytes, 64 * 1024 * 1024)
-    .option('--deadline <ms>', 'the most one query may take; flows still walking then fault agent-unreachable', millis, 60_000),
+    .option('--cache-max-age <ms>', 'batched walk: how long a domain version is trusted before it is revalidated (0: no cache)', age, 1000)
+    .option('--max-answer-bytes <size>', 'largest agent answer read', positiveBytes, 64 * 1024 * 1024)
+    .option('--deadline <ms>', 'batched and naive walks: the most one query may take; flows still walking then fault agent-unreachable', millis, 60_000),
   8080,
   'an agent',
 ).action(runOrchestrator);

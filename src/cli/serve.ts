@@ -101,8 +101,9 @@ export async function runOrchestrator(
   if (!flags.quiet) for (const a of registry.agents) console.log(`  ${a.domain.padEnd(12)} ${a.uri}`);
   // SIGHUP empties the cache (a daemon's usual "reload"): after maintenance, or to measure cold.
   const onHup = () => {
-    net.orchestrator?.cache?.clear();
-    console.log('SIGHUP: cache cleared');
+    const cache = net.orchestrator?.cache;
+    cache?.clear();
+    console.log(cache ? 'SIGHUP: cache cleared' : 'SIGHUP: no cache to clear (batched walk with --cache-max-age > 0 only)');
   };
   process.on('SIGHUP', onHup);
   await serveUntilSignal(net);

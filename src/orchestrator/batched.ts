@@ -152,7 +152,9 @@ export class BatchedWalker {
                   : undefined;
             if (fault) {
               walked.faults.set(p.flow.id, fault);
-              end();
+              // no-agent depends on the lookup (the registry, DNS), not on any domain's
+              // version: such a walk is not kept, the lookup is asked again next time.
+              if (fault.code !== 'no-agent') end();
             } else next.push({ flow: p.flow, agent: nextAgent as AgentRef, ingress: a.next.ingress, hops, via });
           }
           if (combined) this.place(arrived, res, resources, walked);

@@ -3,7 +3,7 @@
  * /xdom-alto/flow-cost/lookup.
  */
 import type express from 'express';
-import { createApp, type ServerOptions } from '../server/app.js';
+import { createApp, jsonResource, type ServerOptions } from '../server/app.js';
 import type { Orchestrator } from './walk.js';
 
 /** The orchestrator's counters as GET /xdom-alto/stats shows them. */
@@ -19,7 +19,7 @@ export function createOrchestratorApp(orchestrator: Orchestrator, opts: ServerOp
     {
       ...opts,
       mount: (app) => {
-        if (stats) app.get('/xdom-alto/stats', (_req, res) => void res.json(stats()));
+        if (stats) jsonResource(app, '/xdom-alto/stats', stats);
         opts.mount?.(app);
       },
     },

@@ -20,7 +20,7 @@ import { encodeError } from '../wire/error.js';
 import { MEDIA, REQUEST_MEDIA, chooseAnswerForm } from '../wire/forms.js';
 import { BUDGET_HEADER, QUERY_HEADER, VISITED_HEADER, parseBudget, parseVisited } from '../wire/headers.js';
 import { DEFAULT_MAX_DEPTH, parseJson } from '../wire/json.js';
-import { parseMediaType, requestMediaType } from '../wire/mediatype.js';
+import { negotiate, parseAccept, parseMediaType, requestMediaType, type MediaType } from '../wire/mediatype.js';
 import type { OpenApiDocument, OpenApiValidator } from '../wire/openapi.js';
 import { decodeFlows, decodeOptions, type RequestOptions } from '../wire/request.js';
 
@@ -59,6 +59,24 @@ export interface ServerOptions {
    * flow routes and before the 404. Handlers throw AltoError; the one error handler renders it.
    */
   mount?: (app: express.Express) => void;
+}
+
+/**
+ * A read-only JSON resource (an agent's /version, the orchestrator's /stats) with the same
+ * rules as the rest: 406 when Accept rules out application/json, 405 + Allow for other
+ * methods, errors rendered by the one error handler.
+ */
+export function jsonResource(app: express.Express, path: string, produce: () => unknown): void {
+  const offer = parseMediaType('application/json') as MediaType;
+  app.get(path, (req, res) => {
+    if (!negotiate(parseAccept(req.headers.accept), [offer])) {
+      throw new AltoError('E_INVALID_FIELD_VALUE', `${path} answers application/json, which Accept does not allow`, { status: 406, field: 'Accept', value: req.headers.accept ?? '' });
+    }
+    res.json(produce());
+  });
+  app.all(path, () => {
+    throw new AltoError('E_INVALID_FIELD_VALUE', `${path} takes GET`, { status: 405, field: 'method', headers: { Allow: 'GET' } });
+  });
 }
 
 export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Express {

@@ -125,11 +125,9 @@ function propsText(p: object): string {
 function mapsText(answer: PathVectorAnswer): { flowCostMap: Buffer; propertyMap: Buffer } {
   const ane = new Map<string, string>();
   const props: string[] = [];
-  let plain = true;
   for (const [name, p] of answer.elements) {
     const key = JSON.stringify(`ane:${name}`);
     ane.set(name, key);
-    if (plain && !PLAIN.test(name)) plain = false;
     props.push(`${key}:${propsText(p)}`);
   }
   const flows: string[] = [];
@@ -137,10 +135,9 @@ function mapsText(answer: PathVectorAnswer): { flowCostMap: Buffer; propertyMap:
     const path = answer.paths.get(f);
     if (!path || answer.faults.has(f)) continue;
     let list = '';
-    // Names that need no escaping (the usual case) are joined natively, one call a flow;
-    // every name on a path is an element of the answer (composeAnswer and the decoders
-    // make it so), so checking the elements checked them.
-    if (plain) list = path.length === 0 ? '' : `"ane:${path.join('","ane:')}"`;
+    // Names that need no escaping (the usual case) are joined natively, one call a flow,
+    // after one regular-expression pass over the flow's names joined.
+    if (PLAIN.test(path.join(''))) list = path.length === 0 ? '' : `"ane:${path.join('","ane:')}"`;
     else for (const n of path) list += list === '' ? (ane.get(n) ?? JSON.stringify(`ane:${n}`)) : `,${ane.get(n) ?? JSON.stringify(`ane:${n}`)}`;
     flows.push(`${JSON.stringify(f)}:[${list}]`);
   }
