@@ -58,7 +58,14 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
     }
   });
   const exited = new Promise<never>((_, fail) => proc.once('exit', (c) => fail(new Error(`orchestrator (${strategy}) exited ${c}`))));
-  const line = (prefix: string) => Promise.race([new Promise<string>((ok) => waiters.push({ prefix, ok })), exited]);
+  // Every wait is bounded: a line that never comes is an error, not a hung benchmark.
+  const line = (prefix: string, ms = 120_000) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, fail) => {
+      timer = setTimeout(() => fail(new Error(`orchestrator (${strategy}) did not print "${prefix}" within ${ms} ms`)), ms);
+    });
+    return Promise.race([new Promise<string>((ok) => waiters.push({ prefix, ok })), exited, late]).finally(() => clearTimeout(timer));
+  };
   try {
     const ready = await line('xdom-alto orchestrator at ');
     const url = (/at (\S+)/.exec(ready) as RegExpExecArray)[1] as string;
@@ -69,7 +76,7 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
         return (await r.body.json()) as OrchestratorStats;
       },
       async clearCache() {
-        const cleared = line('SIGHUP: cache cleared');
+        const cleared = line('SIGHUP: '); // 'cache cleared', or 'no cache to clear' (naive walk)
         proc.kill('SIGHUP');
         await cleared;
       },
