@@ -130,6 +130,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
         return {
           walks: orchestrator.walks,
           'agent-requests': c.requests,
+          'agent-retries': c.retries,
           'bytes-in': c.bytesIn,
           'bytes-out': c.bytesOut,
           'last-rounds': orchestrator.lastRounds,
