@@ -17,7 +17,7 @@ import { AltoError } from '../model/errors.js';
 import type { FlowSpec } from '../model/flow.js';
 import { encodeAnswer, type RouteKind } from '../wire/answer.js';
 import { encodeError } from '../wire/error.js';
-import { MEDIA, REQUEST_MEDIA, chooseAnswerForm } from '../wire/forms.js';
+import { MEDIA, REQUEST_MEDIA, chooseAnswerForm, type RequestForm } from '../wire/forms.js';
 import { BUDGET_HEADER, QUERY_HEADER, VISITED_HEADER, parseBudget, parseVisited } from '../wire/headers.js';
 import { DEFAULT_MAX_DEPTH, parseJson } from '../wire/json.js';
 import { negotiate, parseAccept, parseMediaType, requestMediaType, type MediaType } from '../wire/mediatype.js';
@@ -79,6 +79,27 @@ export function jsonResource(app: express.Express, path: string, produce: () => 
   });
 }
 
+/**
+ * The body to flows and options, in a function of its own, so that the body's bytes, text
+ * and parsed value can be collected while the walk runs rather than held by the async
+ * handler until it answers (a 100,000-flow request makes tens of MB of them; the peak RSS
+ * of the 100,000-flow bench did not move measurably: 1.0-1.1 GB before and after).
+ */
+function readRequest(req: Request, form: RequestForm, path: string, opts: ServerOptions): { flows: FlowSpec[]; ctx: RequestContext } {
+  const body: unknown = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  req.body = undefined;
+  const value = parseJson(body as Buffer, opts.maxDepth ?? DEFAULT_MAX_DEPTH);
+  const mediaType = parseMediaType(req.headers['content-type'] ?? '')?.essence ?? '';
+  opts.validator.validateRequest(path, mediaType, value);
+  const flows = decodeFlows(form, value);
+  const ctx: RequestContext = { visited: parseVisited(req.headers[VISITED_HEADER]), options: decodeOptions(value) };
+  const budgetMs = parseBudget(req.headers[BUDGET_HEADER]);
+  if (budgetMs !== undefined) ctx.budgetMs = budgetMs;
+  const q = req.headers[QUERY_HEADER];
+  if (typeof q === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(q)) ctx.queryId = q;
+  return { flows, ctx };
+}
+
 export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -120,16 +141,7 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
       },
       express.raw({ type: () => true, limit, inflate: true }),
       async (req: Request, res: Response) => {
-        const body: unknown = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const value = parseJson(body as Buffer, opts.maxDepth ?? DEFAULT_MAX_DEPTH);
-        const mediaType = parseMediaType(req.headers['content-type'] ?? '')?.essence ?? '';
-        opts.validator.validateRequest(route.path, mediaType, value);
-        const flows = decodeFlows(res.locals.requestForm, value);
-        const ctx: RequestContext = { visited: parseVisited(req.headers[VISITED_HEADER]), options: decodeOptions(value) };
-        const budgetMs = parseBudget(req.headers[BUDGET_HEADER]);
-        if (budgetMs !== undefined) ctx.budgetMs = budgetMs;
-        const q = req.headers[QUERY_HEADER];
-        if (typeof q === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(q)) ctx.queryId = q;
+        const { flows, ctx } = readRequest(req, res.locals.requestForm, route.path, opts);
         const answer = await route.handle(flows, ctx);
         const host = opts.hostName ?? (req.hostname || 'localhost');
         const encoded = encodeAnswer(route.kind, res.locals.form, answer, { resourceId: route.resourceId, host });
