@@ -96,7 +96,7 @@ serverOptions(
     .option('--strategy <walk>', 'how domains are asked: batched, recursive or naive', strategy, 'batched')
     .option('--cache-max-age <ms>', 'batched walk: how long a domain version is trusted before it is revalidated (0: no cache)', age, 1000)
     .option('--max-answer-bytes <size>', 'largest agent answer read', positiveBytes, 64 * 1024 * 1024)
-    .option('--deadline <ms>', 'batched and naive walks: the most one query may take; flows still walking then fault agent-unreachable', millis, 60_000),
+    .option('--deadline <ms>', 'the most one query may take; flows still walking then fault agent-unreachable', millis, 60_000),
   8080,
   'an agent',
 ).action(runOrchestrator);

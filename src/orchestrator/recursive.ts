@@ -13,16 +13,21 @@ export class RecursiveWalker {
   constructor(
     private readonly lookup: ServiceLookup,
     private readonly peers: PeerClient,
+    /** The most one query may take, ms: passed down as the first agents' time budget. */
+    private readonly deadlineMs?: number,
   ) {}
 
   async run(flows: FlowSpec[], want: { resources: boolean; resourceState: 'raw' | 'compressed' }): Promise<WalkResult> {
-    const walked = await this.walk(flows);
-    const resources = want.resources ? await this.resources(flows, walked, want.resourceState) : new Map<FlowId, PathElement[][]>();
+    const deadline = this.deadlineMs === undefined ? Infinity : performance.now() + this.deadlineMs;
+    // What is left of the deadline, as a lookup's budget (the agents pass 80% of it on).
+    const budget = (): { budgetMs?: number } => (Number.isFinite(deadline) ? { budgetMs: Math.max(1, Math.ceil(deadline - performance.now())) } : {});
+    const walked = await this.walk(flows, budget);
+    const resources = want.resources ? await this.resources(flows, walked, want.resourceState, budget) : new Map<FlowId, PathElement[][]>();
     return { walked, resources, rounds: 1 + (want.resources ? 1 : 0) };
   }
 
   /** The AS path of every flow, from its source domain. */
-  private async walk(flows: FlowSpec[]): Promise<Walked> {
+  private async walk(flows: FlowSpec[], budget: () => { budgetMs?: number }): Promise<Walked> {
     const w: Walked = { hops: new Map(), faults: new Map(), deps: [] };
     const groups = new Map<string, { domain: string; flows: FlowSpec[] }>();
     for (const f of flows) {
@@ -37,7 +42,7 @@ export class RecursiveWalker {
     }
     await Promise.all(
       [...groups].map(async ([uri, { domain, flows: group }]) => {
-        const r = await this.peers.lookup('as-path', uri, group, { visited: [] });
+        const r = await this.peers.lookup('as-path', uri, group, { visited: [], ...budget() });
         if (!r.ok) {
           for (const f of group) w.faults.set(f.id, { ...r.fault, domain: r.fault.domain ?? domain });
           return;
@@ -57,7 +62,7 @@ export class RecursiveWalker {
    * Ask each domain on the paths for the resources of the flows crossing it, all domains in
    * parallel. Returns, per flow, one element list per hop. A domain that fails faults its flows.
    */
-  private async resources(flows: FlowSpec[], w: Walked, resourceState: 'raw' | 'compressed' = 'raw'): Promise<Map<FlowId, PathElement[][]>> {
+  private async resources(flows: FlowSpec[], w: Walked, resourceState: 'raw' | 'compressed', budget: () => { budgetMs?: number }): Promise<Map<FlowId, PathElement[][]>> {
     const byDomain = new Map<string, { flows: FlowSpec[]; hopIndex: Map<FlowId, number> }>();
     for (const f of flows) {
       (w.hops.get(f.id) ?? []).forEach((hop, i) => {
@@ -73,7 +78,7 @@ export class RecursiveWalker {
       [...byDomain].map(async ([domain, d]) => {
         const agent = this.lookup.agentFor(domain);
         const r = agent
-          ? await this.peers.lookup('rsa', agent.uri, d.flows, { visited: [], resourceState })
+          ? await this.peers.lookup('rsa', agent.uri, d.flows, { visited: [], resourceState, ...budget() })
           : ({ ok: false, fault: { code: 'no-agent', message: `no agent is registered for domain ${domain}` } } as const);
         if (r.ok) w.deps.push(...r.answer.dependsOn);
         for (const f of d.flows) {

@@ -30,7 +30,7 @@ export interface OrchestratorOptions {
   cache?: WalkCache;
   /** Most agent requests in flight at once (default 256). */
   maxInFlight?: number;
-  /** The most one query may take, ms (batched and naive walks; none by default). */
+  /** The most one query may take, ms (none by default). */
   deadlineMs?: number;
 }
 
@@ -54,7 +54,7 @@ export class Orchestrator {
     const maxInFlight = opts.maxInFlight ?? 256;
     this.walker =
       strategy === 'recursive'
-        ? new RecursiveWalker(lookup, peers)
+        ? new RecursiveWalker(lookup, peers, opts.deadlineMs)
         : new BatchedWalker(lookup, peers, {
             batch: strategy === 'batched',
             dedup: strategy === 'batched',
