@@ -42,7 +42,7 @@ export interface WalkRow {
  * shards-th domain on the generated registry's fixed ports, so that one event loop does
  * not serve all 1,000 agents.
  */
-export async function startAgents(ases: number, seed: string, shards: number): Promise<{ procs: ChildProcess[]; registry: Registry }> {
+async function startAgents(ases: number, seed: string, shards: number): Promise<{ procs: ChildProcess[]; registry: Registry }> {
   const procs: ChildProcess[] = [];
   const ready = Array.from({ length: shards }, (_, i) => {
     const proc = spawn(
@@ -75,9 +75,9 @@ export async function startAgents(ases: number, seed: string, shards: number): P
 }
 
 /** Agents' fixed ports (below the ephemeral range) when served in shards. */
-export const BASE_PORT = 21000;
+const BASE_PORT = 21000;
 
-export function flowsFor(hosts: string[], n: number, seed: number): FlowSpec[] {
+function flowsFor(hosts: string[], n: number, seed: number): FlowSpec[] {
   const r = new Rng(`flows-${seed}`);
   const rnd = () => r.next();
   const out: FlowSpec[] = [];
@@ -169,7 +169,7 @@ export async function benchWalk(opts: WalkPlan, log: (s: string) => void): Promi
   const ases = opts.ases ?? (quick ? 200 : 1000);
   const seed = 'bench';
   const plan = opts.flows
-    ? opts.flows.map((flows) => ({ flows, naive: flows <= 10_000 && process.env.NO_NAIVE !== "1", reps: flows <= 10_000 ? 5 : 3 }))
+    ? opts.flows.map((flows) => ({ flows, naive: flows <= 10_000, reps: flows <= 10_000 ? 5 : 3 }))
     : quick
       ? [
           { flows: 100, naive: true, reps: 5 },

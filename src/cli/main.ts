@@ -21,21 +21,15 @@ import { runTopoGenerate } from './topo.js';
 import { runAgents } from './agents.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
 
-const port = (v: string): number => {
+/** An option's integer parser: whole numbers from min to max, else `what` as the error. */
+const integer = (min: number, max: number, what: string) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is 0-65535');
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(what);
   return n;
 };
-const millis = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 3_600_000) throw new InvalidArgumentError('a time in ms, 1 to 3600000');
-  return n;
-};
-const age = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 86_400_000) throw new InvalidArgumentError('a time in ms, 0 (no cache) to 86400000');
-  return n;
-};
+const port = integer(0, 65535, 'a port is 0-65535');
+const millis = integer(1, 3_600_000, 'a time in ms, 1 to 3600000');
+const age = integer(0, 86_400_000, 'a time in ms, 0 (no cache) to 86400000');
 const positiveBytes = (v: string): number => {
   const n = bytes(v);
   if (n < 1) throw new InvalidArgumentError('a size of at least 1 byte');

@@ -18,12 +18,13 @@
  * every flow alone, hop by hop, one request per (domain, flow).
  */
 import { randomBytes } from 'node:crypto';
-import type { PathVectorAnswer, VersionTag } from '../model/answer.js';
-import { asHop, ownedBy, type AsHop, type PathElement } from '../model/compose.js';
+import type { VersionTag } from '../model/answer.js';
+import type { AsHop, PathElement } from '../model/compose.js';
 import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
 import type { AgentRef, ServiceLookup } from '../lookup/registry.js';
 import type { LookupOptions, LookupResult, PeerClient } from '../client/agent-client.js';
-import { type HopEntry, type PathEntry, type RsaEntry, WalkCache } from './cache.js';
+import { type HopEntry, type PathEntry, type RsaEntry, type Via, WalkCache } from './cache.js';
+import { Deps, HopAnswer, chunks, pathKey, push, resourceElements, rsaKey, versionOf } from './walk-parts.js';
 
 export interface WalkOptions {
   /** One request per (domain, round) with every flow there; false = one per (domain, flow). */
@@ -76,7 +77,7 @@ interface Position {
 
 export class BatchedWalker {
   private inFlight = 0;
-  private readonly vias = new Map<string, PathEntry['via'][number]>();
+  private readonly vias = new Map<string, Via>();
   private readonly waiting: (() => void)[] = [];
 
   constructor(
@@ -185,12 +186,12 @@ export class BatchedWalker {
    */
   private async fromPaths(mode: string, flows: FlowSpec[], walked: Walked, resources: Map<FlowId, PathElement[][]>, deps: Deps, query: Query): Promise<FlowSpec[]> {
     const cache = this.opts.cache as WalkCache;
-    const due = new Map<string, AgentRef>();
+    const due = new Map<string, Via>();
     const keys = flows.map((f) => pathKey(mode, f));
     const now = cache.clock();
     const found = keys.map((k) => cache.usablePath(k, now, due));
     if (due.size > 0) {
-      await this.revalidate([...due.values()].map((v) => ({ domain: v.domain, uri: v.uri })), query);
+      await this.revalidate([...due.values()], query);
       const later = cache.clock();
       found.forEach((e, i) => {
         if (e === 'due') found[i] = cache.usablePath(keys[i] as string, later);
@@ -245,7 +246,7 @@ export class BatchedWalker {
     const ask = new Map<string, Position[]>();
     for (const p of group) {
       // With resources, the answer depends on the exact flow (the path inside the domain).
-      const key = res ? rsaKey('raw', p) : this.hopKey(agent, p);
+      const key = res ? rsaKey('raw', p.ingress, p.flow) : this.hopKey(agent, p);
       const hit = cache?.getHop(agent.domain, key);
       const resHit = res ? cache?.getRsa(agent.domain, key) : undefined;
       if (hit && (!res || resHit)) {
@@ -275,11 +276,6 @@ export class BatchedWalker {
     const cache = this.opts.cache;
     const reps = part.map(([, ps]) => ({ ...(ps[0] as Position).flow, ingress: (ps[0] as Position).ingress }));
     const r = await this.ask('as-path', agent, reps, { visited: [], hopOnly: true, queryId: query.id, ...(res ? { withResources: true } : {}) }, query);
-    // One object per distinct thing in the answer, whichever flows it serves: a transit
-    // domain answers thousands of flows with a handful of hops and inner paths, and the
-    // cache keeps them (memory; and composition and encoding work per object).
-    const entryOf = new Map<object, HopEntry>();
-    const resOf = new Map<string, RsaEntry>();
     const tag = r.ok ? versionOf(r.answer.dependsOn, agent.domain) : undefined;
     const cacheable = r.ok && tag !== undefined && r.answer.cacheable !== false;
     if (r.ok) {
@@ -288,47 +284,18 @@ export class BatchedWalker {
     }
     // Raw elements are shared across every answer of the domain at this version (cache.ts).
     const shared = (cacheable ? cache?.elements(agent.domain, tag as string) : undefined) ?? new Map<string, PathElement>();
+    const read = new HopAnswer(agent, r, shared);
     for (const [key, ps] of part) {
       const rep = (ps[0] as Position).flow.id;
-      let e: HopEntry;
-      if (!r.ok) e = { ok: false, fault: { ...r.fault, domain: r.fault.domain ?? agent.domain } };
-      else {
-        const fault = r.answer.faults.get(rep);
-        const props = r.answer.elements.get(r.answer.paths.get(rep)?.[0] ?? '');
-        if (fault) e = { ok: false, fault };
-        else if (!props) e = { ok: false, fault: { code: 'agent-error', message: `${agent.uri} answered no hop for ${rep}`, domain: agent.domain } };
-        else if (props['domain-id'] !== agent.domain) {
-          // A domain answers for itself only.
-          e = { ok: false, fault: { code: 'agent-error', message: `${agent.uri} answered a hop of ${String(props['domain-id'])}, not of ${agent.domain}`, domain: agent.domain } };
-        } else {
-          let known = entryOf.get(props);
-          if (!known) {
-            const hop = asHop(props);
-            const nd = props['next-domain'];
-            const ni = props['next-ingress'];
-            const na = props['next-address'];
-            known = typeof nd === 'string' && typeof ni === 'string' && typeof na === 'string' ? { ok: true, hop, next: { domain: nd, ingress: ni, address: na } } : { ok: true, hop };
-            entryOf.set(props, known);
-          }
-          e = known;
-        }
-        if (cacheable) cache?.setHop(agent.domain, tag as string, key, e);
-      }
+      const e = read.hop(rep);
+      // A fault in an answer is as cacheable as a path: it holds until the version changes.
+      if (cacheable) cache?.setHop(agent.domain, tag as string, key, e);
       for (const p of ps) {
         out.set(p.flow.id, e);
         if (cacheable) tags.set(p.flow.id, tag as string);
       }
       if (res) {
-        // The rest of the path: this domain's resources for the flow.
-        let re: RsaEntry;
-        if (e.ok && r.ok) {
-          // Flows on the same inner path (same elements, same shares) share one entry.
-          const sig = `${(r.answer.paths.get(rep) ?? []).join('\n')}|${r.answer.coefficients?.get(rep)?.join(',') ?? ''}`;
-          let known = resOf.get(sig);
-          if (!known) resOf.set(sig, (known = { ok: true, elements: resourceElements(agent.domain, r.answer, rep, 1, shared) }));
-          re = known;
-        } else re = { ok: false, fault: e.ok ? { code: 'agent-error', message: `${agent.uri}: no resources`, domain: agent.domain } : e.fault };
-        // A fault in an answer is as cacheable as a path: it holds until the version changes.
+        const re = read.resources(rep, e);
         if (cacheable) cache?.setRsa(agent.domain, tag as string, key, re);
         for (const p of ps) res.set(p.flow.id, re);
       }
@@ -350,7 +317,7 @@ export class BatchedWalker {
     const got = new Map<FlowId, RsaEntry>();
     const ask = new Map<string, Position[]>();
     for (const p of arrived) {
-      const key = rsaKey(state, p);
+      const key = rsaKey(state, p.ingress, p.flow);
       const hit = cache?.getRsa(domain, key);
       if (hit) got.set(p.flow.id, hit);
       else push(ask, key, p);
@@ -402,7 +369,7 @@ export class BatchedWalker {
   }
 
   /** One (domain, agent, tag) object per domain version, shared by every walk that crossed it. */
-  private viaOf(agent: AgentRef, tag: string): PathEntry['via'][number] {
+  private viaOf(agent: AgentRef, tag: string): Via {
     const v = this.vias.get(agent.domain);
     if (v?.tag === tag && v.uri === agent.uri) return v;
     const fresh = { domain: agent.domain, uri: agent.uri, tag };
@@ -420,68 +387,5 @@ export class BatchedWalker {
       this.inFlight--;
       this.waiting.shift()?.();
     }
-  }
-}
-
-/** What determines a domain's resources for a flow: where it enters, where it goes, its 5-tuple. */
-function rsaKey(state: string, p: Position): string {
-  return [state, p.ingress ?? `src:${p.flow.src}`, p.flow.dst, p.flow.protocol ?? '', p.flow.srcPort ?? '', p.flow.dstPort ?? ''].join('|');
-}
-
-/** A flow's resources in one domain's answer, from path position `from` on, named `<domain>:<element>`. */
-function resourceElements(domain: string, answer: PathVectorAnswer, flow: FlowId, from: number, shared: Map<string, PathElement>): PathElement[] {
-  const shares = answer.coefficients?.get(flow);
-  return (answer.paths.get(flow) ?? []).slice(from).map((name, k) => {
-    // One element object per element of an answer, whichever flows cross it: a transit
-    // domain's answer names the same links for thousands of flows (memory, and the
-    // encoder writes each properties object once).
-    let el = shared.get(name);
-    if (!el) shared.set(name, (el = { key: `res|${domain}|${name}`, name: `${domain}:${name}`, props: ownedBy(domain, answer.elements.get(name)) }));
-    const share = shares?.[from + k];
-    return share !== undefined && share !== 1 ? { ...el, share } : el;
-  });
-}
-
-function chunks<T>(list: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
-}
-
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (list) list.push(v);
-  else m.set(k, [v]);
-}
-
-function versionOf(deps: VersionTag[], domain: string): string | undefined {
-  return deps.find((d) => d['resource-id'] === `${domain}-topology`)?.tag;
-}
-
-/**
- * Cache keys are built with join, not template strings: a template makes a tree of
- * concatenation nodes that a Map key keeps alive (a heap snapshot at 20,000 flows held
- * 1.1 million of them, 34 MB); join makes one flat string.
- */
-/** What determines a flow's whole walk: what is asked for and the flow's 5-tuple and ingress. */
-function pathKey(mode: string, f: FlowSpec): string {
-  return [mode, f.src, f.dst, f.ingress ?? '', f.protocol ?? '', f.srcPort ?? '', f.dstPort ?? ''].join('|');
-}
-
-/**
- * The versions an answer depends on, each once: a thousand domains, and one call per hop
- * of every flow, so one Map lookup by domain (a domain shows one tag within a query, but
- * may show two if it changed meanwhile: both are kept).
- */
-class Deps {
-  private readonly seen = new Map<string, string | Set<string>>();
-  constructor(private readonly list: VersionTag[]) {}
-  add(domain: string, tag: string): void {
-    const s = this.seen.get(domain);
-    if (s === tag || (s instanceof Set && s.has(tag))) return;
-    if (s === undefined) this.seen.set(domain, tag);
-    else if (s instanceof Set) s.add(tag);
-    else this.seen.set(domain, new Set([s, tag]));
-    this.list.push({ 'resource-id': `${domain}-topology`, tag });
   }
 }

@@ -19,13 +19,20 @@ export type RsaEntry = { ok: true; elements: PathElement[] } | { ok: false; faul
  * it), and which version of each domain crossed it was answered at. It holds while every
  * one of those domains still shows that version: a repeated query skips the rounds.
  */
+/** A domain crossed by a cached walk, and the version it was crossed at. */
+export interface Via {
+  domain: string;
+  uri: string;
+  tag: string;
+}
+
 export interface PathEntry {
   hops: AsHop[];
   resources?: PathElement[][];
   /** How the walk ended when a domain faulted it (a fault answered holds like a path). */
   fault?: FlowFault;
   /** Per hop: the domain's agent and the version tag the hop was answered at. */
-  via: { domain: string; uri: string; tag: string }[];
+  via: Via[];
 }
 
 interface DomainEntries {
@@ -62,7 +69,7 @@ export class WalkCache {
    * 'due' when it would be but some of its domains must be revalidated first (added to
    * `due`); undefined when there is none or a domain on it shows another tag.
    */
-  usablePath(key: string, now: number, due?: Map<string, { domain: string; uri: string }>): PathEntry | 'due' | undefined {
+  usablePath(key: string, now: number, due?: Map<string, Via>): PathEntry | 'due' | undefined {
     const e = this.paths.get(key);
     if (!e) return undefined;
     let late = false;
@@ -87,11 +94,6 @@ export class WalkCache {
     this.paths.delete(key); // re-inserted last: the Map's order is the age order
     this.paths.set(key, e);
     if (this.paths.size > this.maxPaths) this.paths.delete(this.paths.keys().next().value as string);
-  }
-
-  /** Domains on a cached walk whose tag must be revalidated before it can be used. */
-  stalePathDomains(key: string): { domain: string; uri: string }[] {
-    return (this.paths.get(key)?.via ?? []).filter((v) => this.stale(v.domain));
   }
 
   /** A domain's version as an answer or a probe showed it; a new tag drops its entries. */

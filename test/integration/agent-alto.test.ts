@@ -6,6 +6,7 @@
  * the agent keeps serving, and an abstract domain's names kept out of every RFC answer.
  */
 import { expect } from 'chai';
+import { ANE_PROPERTIES, PERSISTENT_ENTITY_ID } from '../../src/alto/pathvector.js';
 import { EXAMPLE_DIR, loadNetworkDir, loadOpenApi } from '../../src/cli/load.js';
 import { startNetwork, type RunningNetwork } from '../../src/cli/network.js';
 import type { SimController } from '../../src/controller/sim.js';
@@ -17,16 +18,8 @@ import { agentUrl, post } from '../helpers/network.js';
 const ECS = { 'Content-Type': 'application/alto-endpointcostparams+json' };
 const PV_ACCEPT = { Accept: 'multipart/related;type=application/alto-endpointcost+json,application/alto-error+json' };
 const PV = { 'cost-mode': 'array', 'cost-metric': 'ane-path' };
-const ALL_ANE_PROPS = [
-  'max-reservable-bandwidth',
-  'persistent-entity-id',
-  'priv:xdom-domain',
-  'priv:xdom-kind',
-  'priv:xdom-ports',
-  'priv:xdom-ingress-port',
-  'priv:xdom-egress-port',
-  'priv:xdom-routingcost',
-];
+/** Every ANE property an agent with persistent ANEs offers. */
+const ALL_ANE_PROPS = [...ANE_PROPERTIES, PERSISTENT_ENTITY_ID];
 
 async function start(privacy: 'full' | 'abstract', log?: (line: string) => void): Promise<{ net: RunningNetwork; domains: Domain[] }> {
   const loaded = loadNetworkDir(EXAMPLE_DIR);

@@ -55,32 +55,31 @@ describe('agent client: one retry on a reset connection', function () {
 
   const flows = [{ id: 'f1', src: '10.0.2.100', dst: '10.0.3.100', ingress: null }];
 
-  it('a reset first attempt is sent again and answered; the retry is counted', async () => {
+  /** One lookup through the proxy with its next `resets` requests dropped. */
+  async function lookupWith(resets: number) {
     const client = new HttpPeerClient({ timeoutMs: 5000 });
     try {
-      drops = 1;
+      drops = resets;
       seen = 0;
       const r = await client.lookup('as-path', base, flows, { visited: [], hopOnly: true });
-      expect(r.ok, JSON.stringify(r)).to.equal(true);
-      expect(seen).to.equal(2);
-      expect(client.stats()).to.include({ requests: 2, retries: 1 });
+      return { r, stats: client.stats() };
     } finally {
       await client.close();
     }
+  }
+
+  it('a reset first attempt is sent again and answered; the retry is counted', async () => {
+    const { r, stats } = await lookupWith(1);
+    expect(r.ok, JSON.stringify(r)).to.equal(true);
+    expect(seen).to.equal(2);
+    expect(stats).to.include({ requests: 2, retries: 1 });
   });
 
   it('two resets in a row: the flow faults agent-unreachable (no endless retrying)', async () => {
-    const client = new HttpPeerClient({ timeoutMs: 5000 });
-    try {
-      drops = 2;
-      seen = 0;
-      const r = await client.lookup('as-path', base, flows, { visited: [], hopOnly: true });
-      expect(r.ok).to.equal(false);
-      if (!r.ok) expect(r.fault.code).to.equal('agent-unreachable');
-      expect(seen).to.equal(2);
-      expect(client.stats().retries).to.equal(1);
-    } finally {
-      await client.close();
-    }
+    const { r, stats } = await lookupWith(2);
+    expect(r.ok).to.equal(false);
+    if (!r.ok) expect(r.fault.code).to.equal('agent-unreachable');
+    expect(seen).to.equal(2);
+    expect(stats.retries).to.equal(1);
   });
 });

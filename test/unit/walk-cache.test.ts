@@ -4,7 +4,7 @@
  * domain they crossed.
  */
 import { expect } from 'chai';
-import { WalkCache, type PathEntry } from '../../src/orchestrator/cache.js';
+import { WalkCache, type PathEntry, type Via } from '../../src/orchestrator/cache.js';
 
 describe('WalkCache', () => {
   let now = 0;
@@ -38,11 +38,17 @@ describe('WalkCache', () => {
     c.setPath('k', walk(['as1', 'a'], ['as2', 'b']));
     now = 1500;
     expect(c.getPath('k')).to.equal(undefined);
-    expect(c.stalePathDomains('k').map((d) => d.domain)).to.deep.equal(['as1', 'as2']);
+    const due = (): string[] => {
+      const d = new Map<string, Via>();
+      c.usablePath('k', now, d);
+      return [...d.keys()];
+    };
+    expect(c.usablePath('k', now)).to.equal('due');
+    expect(due()).to.deep.equal(['as1', 'as2']);
     c.observe('as1', 'a');
-    expect(c.stalePathDomains('k').map((d) => d.domain)).to.deep.equal(['as2']);
+    expect(due()).to.deep.equal(['as2']);
     c.observe('as2', 'b');
-    expect(c.stalePathDomains('k')).to.deep.equal([]);
+    expect(due()).to.deep.equal([]);
     expect(c.getPath('k')).to.not.equal(undefined);
   });
 
