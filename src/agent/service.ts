@@ -16,6 +16,7 @@ import type { PeerClient } from '../client/agent-client.js';
 import type { LpSolver } from '../rsa/lp.js';
 import { compressAnswer } from '../rsa/answer.js';
 import type { PrivacyPolicy } from './privacy.js';
+import { DomainClock } from '../live/clock.js';
 
 export interface DomainServiceOptions {
   /** Most domains one walk may cross (default 32). */
@@ -24,6 +25,8 @@ export interface DomainServiceOptions {
   solver?: LpSolver;
   /** What answers reveal (default: everything). */
   privacy?: PrivacyPolicy;
+  /** Changes closer together than this are one version (live/clock.ts; default 200 ms). */
+  coalesceMs?: number;
 }
 
 export class DomainService {
@@ -31,6 +34,9 @@ export class DomainService {
   private readonly maxHops: number;
   private readonly solver: LpSolver | undefined;
   private readonly privacy: PrivacyPolicy | undefined;
+  /** The domain's versions: every vtag of this agent, and the events its streams push. */
+  readonly clock: DomainClock;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly adapter: ControllerAdapter,
@@ -42,10 +48,18 @@ export class DomainService {
     this.maxHops = opts.maxHops ?? 32;
     this.solver = opts.solver;
     this.privacy = opts.privacy;
+    this.clock = new DomainClock(this.domain, adapter.version(), opts.coalesceMs === undefined ? {} : { coalesceMs: opts.coalesceMs });
+    this.unsubscribe = adapter.changes?.((c) => this.clock.change(c)) ?? (() => {});
   }
 
   version(): VersionTag {
-    return { 'resource-id': `${this.domain}-topology`, tag: this.adapter.version() };
+    return { 'resource-id': `${this.domain}-topology`, tag: this.clock.version() };
+  }
+
+  /** Stop following the adapter (the agent is shutting down). */
+  close(): void {
+    this.unsubscribe();
+    this.clock.close();
   }
 
   async asPath(

@@ -12,6 +12,7 @@
  * only when the controller itself fails; the agent turns that into a per-flow fault.
  */
 import type { FlowFault, FlowSpec } from '../model/flow.js';
+import type { ControllerChange, Listener } from '../live/feed.js';
 
 /**
  * The elements a flow crosses, in path order. `shares`, aligned with `elements`, gives the
@@ -38,8 +39,20 @@ export type NextHopResult =
 export interface ControllerAdapter {
   /** The domain id this controller serves. */
   readonly domain: string;
-  /** A tag that changes whenever the answers may change (RFC 7285 vtag of the domain state). */
+  /**
+   * The tag of the state the adapter started from (RFC 7285 §10.3). Later versions are the
+   * agent's DomainClock (live/clock.ts), made from the change feed below, so an adapter
+   * never has to coalesce or hash its own changes.
+   */
   version(): string;
+  /**
+   * The change feed: the adapter calls `listener` whenever anything it answers from changes
+   * (bandwidth, a link up or down, a route), naming the elements. Returns the unsubscribe.
+   * Absent: the adapter's answers never change.
+   */
+  changes?(listener: Listener<ControllerChange>): () => void;
+  /** Stop the adapter's timers, sockets and child processes (the agent is shutting down). */
+  close?(): Promise<void>;
   /** Normalise a flow's ingress (port name or border address) to a port name; undefined if not a border of this domain. */
   ingressPort(ingress: string): string | undefined;
   fetchBW(port: string): Promise<number | undefined>;

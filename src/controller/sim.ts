@@ -11,6 +11,7 @@ import { PrefixTable } from '../lookup/trie.js';
 import { switchOf, type Border, type Domain, type Link } from '../topology/model.js';
 import type { ControllerAdapter, NextHopResult, PathResult } from './adapter.js';
 import { EcmpGraph } from './ecmp.js';
+import { Fanout, type ControllerChange, type Listener } from '../live/feed.js';
 
 export class SimController implements ControllerAdapter {
   readonly domain: string;
@@ -22,8 +23,8 @@ export class SimController implements ControllerAdapter {
   private readonly portBw = new Map<string, number>();
   private readonly localHosts = new PrefixTable<string>(); // address/prefix -> attach port
   private readonly routes = new PrefixTable<string>(); // prefix -> egress port
-  private tag: string;
-  private changes = 0;
+  private readonly tag: string;
+  private readonly feed = new Fanout<ControllerChange>();
 
   private readonly topology: Domain;
 
@@ -66,9 +67,13 @@ export class SimController implements ControllerAdapter {
     return this.tag;
   }
 
+  changes(listener: Listener<ControllerChange>): () => void {
+    return this.feed.subscribe(listener);
+  }
+
   /**
    * Change an element's available bandwidth at run time (what a live controller reports);
-   * the version tag changes with it, so caches keyed on it drop their entries.
+   * the change feed says so, and the agent's clock gives the domain a new version.
    */
   setAvailable(element: string, bps: number): void {
     const link = this.links.get(element);
@@ -81,8 +86,7 @@ export class SimController implements ControllerAdapter {
       border.available = bps;
       this.portBw.set(border.port, bps);
     }
-    this.changes++;
-    this.tag = createHash('sha1').update(JSON.stringify(this.topology)).update(`#${this.changes}`).digest('hex');
+    this.feed.emit({ kind: 'bandwidth', elements: [element], at: Date.now() });
   }
 
   ingressPort(ingress: string): string | undefined {
