@@ -76,6 +76,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
   // Agents' client (recursion) and the orchestrator's own, so that its counters are its own.
   const peers = new HttpPeerClient(opts.client);
   const orchPeers = new HttpPeerClient(opts.client);
+  const agents: RunningNetwork['agents'] = [];
   const close = async () => {
     await Promise.all(
       servers.map(
@@ -88,10 +89,11 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     );
     await peers.close();
     await orchPeers.close();
+    // Adapters with timers, sockets or child processes (controller/frr) stop with the network.
+    await Promise.all(agents.map((a) => a.controller?.close?.()));
   };
   try {
     const solver = await highsSolver();
-    const agents: RunningNetwork['agents'] = [];
     for (const d of opts.domains) agents.push({ domain: d.id, ...(await listen(opts.agentPorts?.[d.id] ?? 0)) });
     const orch = opts.orchestratorPort === null ? undefined : await listen(opts.orchestratorPort ?? 0);
 

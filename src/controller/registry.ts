@@ -1,15 +1,19 @@
 /**
  * Controller kinds: `controller.kind` in a domain file -> the adapter that serves it.
- * Only the simulated controller exists so far; real ones (FRR, OpenDaylight, ONOS) register here.
+ * sim: a domain file's own topology; frr: Linux routers running FRR (controller/frr/).
  */
 import { AltoError } from '../model/errors.js';
 import type { Domain } from '../topology/model.js';
 import type { ControllerAdapter } from './adapter.js';
 import { SimController } from './sim.js';
+import { FrrController } from './frr/index.js';
 
 type Factory = (domain: Domain) => ControllerAdapter;
 
-const kinds = new Map<string, Factory>([['sim', (d) => new SimController(d)]]);
+const kinds = new Map<string, Factory>([
+  ['sim', (d) => new SimController(d)],
+  ['frr', (d) => new FrrController(d)],
+]);
 
 export function controllerKinds(): string[] {
   return [...kinds.keys()];
