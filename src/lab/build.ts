@@ -9,7 +9,7 @@
  * veths in it. The state is written before anything is made, so a crash at any step leaves
  * a state that `teardownLab` (and `xdom lab up`, first) cleans.
  */
-import { chownSync, mkdirSync, rmSync, rmdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readdirSync, rmSync, rmdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { stringify } from 'yaml';
@@ -27,6 +27,12 @@ export interface LabState {
   processes: { pid: number; what: string; mark: string }[];
   /** The agents' domain files and registry (read by `xdom demo --domains`). */
   domainsDir: string;
+  /** Host address -> the namespace holding it. */
+  hosts: Record<string, string>;
+  /** Router id -> its namespace (status). */
+  routers: Record<string, string>;
+  /** ospfd keeps one graceful-restart file for all its instances in /var/run/frr: whether it was there before the lab. */
+  grFileBefore: boolean;
   orchestrator?: string;
   agents?: Record<string, string>;
   startedAt: string;
@@ -34,6 +40,7 @@ export interface LabState {
 
 const FRR_DAEMONS = ['zebra', 'ospfd', 'bgpd'] as const;
 const FRR_BIN = '/usr/lib/frr';
+const GR_FILE = '/var/run/frr/ospfd-gr.json';
 
 export function frrInstalled(): boolean {
   return FRR_DAEMONS.every((d) => existsSync(`${FRR_BIN}/${d}`));
@@ -68,6 +75,9 @@ export async function buildLab(plan: LabPlan, dir: string, opts: { readyTimeoutM
     frrDirs: plan.routers.map((r) => `/var/run/frr/${r.netns}`),
     processes: [],
     domainsDir: join(dir, 'domains'),
+    hosts: Object.fromEntries(plan.hosts.flatMap((h) => h.addresses.map((a) => [a, h.netns]))),
+    routers: Object.fromEntries(plan.routers.map((r) => [r.id, r.netns])),
+    grFileBefore: existsSync(GR_FILE),
     startedAt: new Date().toISOString(),
   };
   const taken = namespaces();
@@ -148,10 +158,12 @@ async function waitReady(plan: LabPlan, timeoutMs: number, log: (why: string) =>
   const until = Date.now() + timeoutMs;
   const prefixes = plan.domains.flatMap((d) => d.prefixes.map((p) => p.prefix));
   let why = 'not checked';
+  let last = '';
   while (Date.now() < until) {
     why = (await notReady(plan, prefixes)) ?? '';
     if (why === '') return;
-    log(why);
+    if (why !== last) log(why);
+    last = why;
     await sleep(150);
   }
   throw new Error(`the lab did not converge in ${timeoutMs} ms: ${why}`);
@@ -202,6 +214,8 @@ export async function teardownLab(state: LabState): Promise<void> {
     for (const n of mine) await run('ip', ['netns', 'del', n]).catch(() => undefined);
   });
   for (const d of state.frrDirs) rmSync(d, { recursive: true, force: true });
+  // The lab's ospfd made it: removed when no ospfd is left on the machine (another lab's would still use it).
+  if (!state.grFileBefore && !anyProcessNamed('ospfd')) rmSync(GR_FILE, { force: true });
   // Only what the lab wrote: never a directory the user named, whatever else is in it.
   for (const f of ['frr', 'domains', 'logs', 'state.json']) rmSync(join(state.dir, f), { recursive: true, force: true });
   try {
@@ -209,4 +223,39 @@ export async function teardownLab(state: LabState): Promise<void> {
   } catch {
     /* not empty or gone: left as it is */
   }
+}
+
+export interface LabStatus {
+  namespaces: { present: number; total: number };
+  daemons: { running: number; total: number };
+  peers: { router: string; established: number; total: number; error?: string }[];
+  processes: { pid: number; what: string; running: boolean }[];
+}
+
+/** What of the lab is there and running. */
+export async function labStatus(state: LabState): Promise<LabStatus> {
+  const present = namespaces();
+  const daemons = state.frrDirs.flatMap((d) => FRR_DAEMONS.map((x) => ({ pid: readPid(`${d}/${x}.pid`), comm: x })));
+  const running = daemons.filter((p) => p.pid !== undefined && commOf(p.pid) === p.comm).length;
+  const peers = await Promise.all(
+    Object.entries(state.routers).map(async ([router, ns]) => {
+      try {
+        const sum = (await vtyJson(`/var/run/frr/${ns}/bgpd.vty`, 'show bgp ipv4 unicast summary json', { timeoutMs: 1000 })) as { peers?: Record<string, { state?: string }> };
+        const all = Object.values(sum.peers ?? {});
+        return { router, established: all.filter((p) => p.state === 'Established').length, total: all.length };
+      } catch (e) {
+        return { router, established: 0, total: 0, error: (e as Error).message };
+      }
+    }),
+  );
+  return {
+    namespaces: { present: state.namespaces.filter((n) => present.has(n)).length, total: state.namespaces.length },
+    daemons: { running, total: daemons.length },
+    peers,
+    processes: state.processes.map((p) => ({ pid: p.pid, what: p.what, running: alive(p.pid) && cmdlineOf(p.pid).includes(p.mark) })),
+  };
+}
+
+function anyProcessNamed(comm: string): boolean {
+  return readdirSync('/proc').some((p) => /^[0-9]+$/.test(p) && commOf(Number(p)) === comm);
 }
