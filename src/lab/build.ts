@@ -9,7 +9,7 @@
  * veths in it. The state is written before anything is made, so a crash at any step leaves
  * a state that `teardownLab` (and `xdom lab up`, first) cleans.
  */
-import { chownSync, mkdirSync, readdirSync, rmSync, rmdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, rmSync, rmdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { stringify } from 'yaml';
@@ -126,6 +126,8 @@ export function tbf(dev: string, bps: number): string {
 function writeFiles(plan: LabPlan, dir: string, domainsDir: string): void {
   const frrUid = Number(execFileSync('id', ['-u', 'frr']).toString().trim());
   const frrGid = Number(execFileSync('id', ['-g', 'frr']).toString().trim());
+  // The daemons run as frr: they must reach their configs (a mkdtemp directory is 0700).
+  chmodSync(dir, 0o755);
   for (const r of plan.routers) {
     const rd = join(dir, 'frr', r.id);
     mkdirSync(rd, { recursive: true });

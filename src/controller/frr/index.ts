@@ -43,7 +43,7 @@ export class FrrController implements ControllerAdapter {
   private readonly bordersById = new Map<string, Border>();
   private readonly borderByAddress = new Map<string, Border>();
   private readonly localHosts = new PrefixTable<string>();
-  private readonly index: DomainIndex = { portOf: new Map(), linkOf: new Map(), borders: new Set(), ownerOf: new Map() };
+  private readonly index: DomainIndex = { portOf: new Map(), linkOf: new Map(), borders: new Set(), ownerOf: new Map(), farEnd: new Map() };
   /** port -> [router, iface] */
   private readonly ifaceOf = new Map<string, [string, string]>();
   private snaps = new Map<string, Snap>();
@@ -69,6 +69,8 @@ export class FrrController implements ControllerAdapter {
     };
     for (const l of this.d.links) {
       this.links.set(l.id, l);
+      this.index.farEnd.set(l.ports[0], switchOf(l.ports[1]));
+      this.index.farEnd.set(l.ports[1], switchOf(l.ports[0]));
       for (const p of l.ports) {
         port(p);
         this.index.linkOf.set(p, l.id);

@@ -19,6 +19,8 @@ export interface DomainIndex {
   borders: Set<string>;
   /** address (no length) -> router that holds it on one of its interfaces */
   ownerOf: Map<string, string>;
+  /** port of an internal link -> the router at its other end (the domain file's inventory) */
+  farEnd: Map<string, string>;
 }
 
 export type WalkOutcome =
@@ -57,7 +59,8 @@ export function walkFib(index: DomainIndex, snap: SnapshotOf, start: string, dst
         continue;
       }
       const link = port === undefined ? undefined : index.linkOf.get(port);
-      const owner = index.ownerOf.get(h.via);
+      // The router holding the next hop's address; where it could not be read, the link's other end.
+      const owner = index.ownerOf.get(h.via) ?? (port === undefined ? undefined : index.farEnd.get(port));
       if (link === undefined || owner === undefined) {
         return { ok: false, code: 'no-route', router, message: `router ${router} sends ${dst} out of ${h.iface} to ${h.via}, which is no router of this domain` };
       }
