@@ -35,10 +35,13 @@ export function walkFib(index: DomainIndex, snap: SnapshotOf, start: string, dst
   const exits = new Map<string, { router: string; share: number }>();
   let local = 0;
   // Depth-first over (router, share, routers crossed on this branch).
-  const stack: { router: string; share: number; seen: string[] }[] = [{ router: start, share: 1, seen: [] }];
+  type Step = { router: string; share: number; seen: string[]; link?: string };
+  const stack: Step[] = [{ router: start, share: 1, seen: [] }];
   let steps = 0;
   while (stack.length > 0) {
-    const { router, share, seen } = stack.pop() as { router: string; share: number; seen: string[] };
+    const { router, share, seen, link: crossed } = stack.pop() as Step;
+    // Elements in the order the flow meets them (depth first: one ECMP branch, then the next).
+    if (crossed !== undefined) elements.set(crossed, (elements.get(crossed) ?? 0) + share);
     if (++steps > maxSteps) return { ok: false, code: 'loop', router, message: `more than ${maxSteps} forwarding steps from ${start} toward ${dst}` };
     if (seen.includes(router)) return { ok: false, code: 'loop', router, message: `forwarding loop toward ${dst}: ${[...seen, router].join(' > ')}` };
     const s = snap(router);
@@ -46,7 +49,7 @@ export function walkFib(index: DomainIndex, snap: SnapshotOf, start: string, dst
     const hops = s.fib.match(dst)?.value;
     if (!hops || hops.length === 0) return { ok: false, code: 'no-route', router, message: `router ${router} has no route to ${dst}` };
     const part = share / hops.length;
-    const next: { router: string; share: number; seen: string[] }[] = [];
+    const next: Step[] = [];
     for (const h of hops) {
       const port = index.portOf.get(`${router}|${h.iface}`);
       if (port !== undefined && index.borders.has(port)) {
@@ -64,8 +67,7 @@ export function walkFib(index: DomainIndex, snap: SnapshotOf, start: string, dst
       if (link === undefined || owner === undefined) {
         return { ok: false, code: 'no-route', router, message: `router ${router} sends ${dst} out of ${h.iface} to ${h.via}, which is no router of this domain` };
       }
-      elements.set(link, (elements.get(link) ?? 0) + part);
-      next.push({ router: owner, share: part, seen: [...seen, router] });
+      next.push({ router: owner, share: part, seen: [...seen, router], link });
     }
     // Reverse, so the first next hop is walked first (path order in the answer).
     for (const n of next.reverse()) stack.push(n);
