@@ -90,7 +90,7 @@ export async function buildLab(plan: LabPlan, dir: string, opts: { readyTimeoutM
     writeFiles(plan, dir, state.domainsDir);
     await startDaemons(plan, dir);
     log(`${at()} zebra, ospfd, bgpd started on ${plan.routers.length} routers`);
-    await waitReady(plan, opts.readyTimeoutMs ?? 30_000, (why) => log(`${at()} waiting: ${why}`));
+    await waitReady(plan, dir, opts.readyTimeoutMs ?? 30_000, (why) => log(`${at()} waiting: ${why}`));
     log(`${at()} converged`);
     return state;
   } catch (e) {
@@ -156,13 +156,13 @@ async function startDaemons(plan: LabPlan, dir: string): Promise<void> {
 }
 
 /** Every session Established, every router with a route to every lab prefix, every domain route on its border. */
-async function waitReady(plan: LabPlan, timeoutMs: number, log: (why: string) => void): Promise<void> {
+async function waitReady(plan: LabPlan, dir: string, timeoutMs: number, log: (why: string) => void): Promise<void> {
   const until = Date.now() + timeoutMs;
   const prefixes = plan.domains.flatMap((d) => d.prefixes.map((p) => p.prefix));
   let why = 'not checked';
   let last = '';
   while (Date.now() < until) {
-    why = (await notReady(plan, prefixes)) ?? '';
+    why = (await notReady(plan, prefixes, dir)) ?? '';
     if (why === '') return;
     if (why !== last) log(why);
     last = why;
@@ -171,7 +171,7 @@ async function waitReady(plan: LabPlan, timeoutMs: number, log: (why: string) =>
   throw new Error(`the lab did not converge in ${timeoutMs} ms: ${why}`);
 }
 
-async function notReady(plan: LabPlan, prefixes: string[]): Promise<string | undefined> {
+async function notReady(plan: LabPlan, prefixes: string[], dir: string): Promise<string | undefined> {
   for (const r of plan.routers) {
     const sock = `/var/run/frr/${r.netns}`;
     try {
@@ -183,7 +183,10 @@ async function notReady(plan: LabPlan, prefixes: string[]): Promise<string | und
       const missing = prefixes.find((p) => !(rib[p] ?? []).some((e) => e.installed));
       if (missing) return `${r.id}: no route to ${missing} yet`;
     } catch (e) {
-      return `${r.id}: ${(e as Error).message}`;
+      const m = (e as Error).message;
+      // bgpd answers "{}" with status 1 when it has no BGP instance: it could not read its config.
+      if (/summary json' failed with status 1/.test(m)) return `${r.id}: bgpd has no BGP instance: can the frr user read its config under ${dir}?`;
+      return `${r.id}: ${m}`;
     }
   }
   // The domains' routes as BGP policy chose them: each route's border router sends the prefix out of its border.

@@ -6,7 +6,7 @@
  * Needs root and FRR (skips saying so; CI sets XDOM_REQUIRE_FRR=1 and runs it).
  */
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readState, teardownLab } from '../../src/lab/build.js';
@@ -37,6 +37,7 @@ describe('xdom lab up / status / down', function () {
   before(function () {
     needLab(this, 'the xdom lab CLI tests');
     parent = mkdtempSync(join(tmpdir(), `xdom-${name}-`));
+    chmodSync(parent, 0o755); // the daemons run as frr and read their configs below it
     dir = join(parent, 'lab');
   });
 
@@ -55,10 +56,12 @@ describe('xdom lab up / status / down', function () {
     const orch = /orchestrator\s+(http:\/\/127\.0\.0\.1:[0-9]+\/xdom-alto)/.exec(up.stdout)?.[1] as string;
     expect(orch, up.stdout).to.be.a('string');
     expect(up.stdout).to.include(`curl -s -X POST ${orch}/flow-cost/lookup`).and.include(`npm run -s xdom -- query ${orch}`);
-    const q = await runXdom(['query', orch, '--route', 'as-path']);
-    expect(q.code, q.stderr).to.equal(0);
-    expect(q.stdout).to.match(/flow2\s+10\.0\.1\.101\s+10\.0\.3\.100/);
-    expect(q.stdout).to.match(/as2\s+in openflow2:2\s+out openflow7:2/);
+    // The curl it prints, as fetch: flow 2 crosses as1, as2, as3 over the real routers.
+    const body = /-d '(\{"flows".*\})'/.exec(up.stdout)?.[1] as string;
+    const r = await fetch(`${orch}/as-path/lookup`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
+    const a = (await r.json()) as { 'flow-paths': number[][]; 'path-property': Record<string, unknown>[] };
+    expect(a['flow-paths'][1]?.map((i) => a['path-property'][i]?.['domain-id'])).to.deep.equal(['as1', 'as2', 'as3']);
+    expect(a['path-property']).to.deep.include({ 'domain-id': 'as2', 'ingress-port': 'openflow2:2', 'egress-port': 'openflow7:2' });
     const st = await runXdom(['lab', 'status', ...args()]);
     expect(st.stdout).to.include('namespaces  11/11').and.include('daemons     24/24 running').and.include('openflow2   BGP 5/5 Established');
   });
