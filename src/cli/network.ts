@@ -20,6 +20,8 @@ import { DomainService } from '../agent/service.js';
 import { PrivacyPolicy } from '../agent/privacy.js';
 import { HttpPeerClient, type ClientOptions } from '../client/agent-client.js';
 import { createController } from '../controller/registry.js';
+import { SimController } from '../controller/sim.js';
+import { mountSimAdmin, tokenDigest } from '../agent/admin.js';
 import { RegistryLookup, type Registry } from '../lookup/registry.js';
 import { createOrchestratorApp } from '../orchestrator/http.js';
 import { Orchestrator, type WalkStrategy } from '../orchestrator/walk.js';
@@ -48,11 +50,17 @@ export interface NetworkOptions {
   cacheMaxAgeMs?: number | null;
   /** The most one orchestrator query may take, ms (none by default). */
   deadlineMs?: number;
+  /** Run the domain files' `dynamics` (sim controllers; default off: tests want still networks). */
+  dynamics?: boolean;
+  /** Agents serve POST /xdom-alto/admin/sim to holders of this token (sim domains only). */
+  adminToken?: string;
+  /** Changes closer together than this are one domain version, ms (default 200). */
+  coalesceMs?: number;
 }
 
 export interface RunningNetwork {
   orchestrator?: { url: string; server: Server; walk: Orchestrator; cache?: WalkCache };
-  agents: { domain: string; url: string; server: Server; controller?: ControllerAdapter }[];
+  agents: { domain: string; url: string; server: Server; controller?: ControllerAdapter; service?: DomainService }[];
   /** The orchestrator's client to the agents (its counters). */
   peers: HttpPeerClient;
   registry: Registry;
@@ -76,7 +84,9 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
   // Agents' client (recursion) and the orchestrator's own, so that its counters are its own.
   const peers = new HttpPeerClient(opts.client);
   const orchPeers = new HttpPeerClient(opts.client);
+  const stoppers: (() => Promise<void> | void)[] = [];
   const close = async () => {
+    await Promise.all(stoppers.map((s) => s()));
     await Promise.all(
       servers.map(
         (s) =>
@@ -104,13 +114,21 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     const agentDoc = OpenApiValidator.forRole(opts.openapi, 'agent');
     const agentValidator = new OpenApiValidator(agentDoc);
     opts.domains.forEach((d, i) => {
-      const controller = createController(d);
+      const controller = createController(d, { dynamics: opts.dynamics ?? false });
       const a = agents[i];
       if (a) a.controller = controller;
       const privacy = new PrivacyPolicy(d);
-      const service = new DomainService(controller, lookup, peers, { solver, privacy });
+      const service = new DomainService(controller, lookup, peers, { solver, privacy, ...(opts.coalesceMs === undefined ? {} : { coalesceMs: opts.coalesceMs }) });
+      stoppers.push(() => service.close(), () => controller.close?.());
+      if (a) a.service = service;
       const hostName = `${d.id}.xdom-alto`;
-      const mount = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit);
+      const alto = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit);
+      const admin = opts.adminToken !== undefined && controller instanceof SimController ? controller : undefined;
+      const tokenSha256 = opts.adminToken === undefined ? undefined : tokenDigest(opts.adminToken);
+      const mount = (app: Express) => {
+        if (admin && tokenSha256) mountSimAdmin(app, { tokenSha256, set: (c) => admin.set(c), version: () => service.version() }, agentValidator);
+        alto(app);
+      };
       const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName, mount });
       agents[i]?.server.on('request', app);
     });
