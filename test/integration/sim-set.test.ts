@@ -28,6 +28,22 @@ describe('xdom sim set (the agent admin route) and the demo dynamics', function 
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Poll the orchestrator (plain fetch: cheaper than spawning `xdom query`) until `ok` holds of flow 2's answer. */
+  async function until(ok: (body: string) => boolean): Promise<string> {
+    let body = '';
+    for (let i = 0; i < 50; i++) {
+      const r = await fetch(`${demo?.orchestrator}/flow-cost/lookup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: '{"flows":[{"src":"10.0.1.101","dst":"10.0.3.100"}]}',
+      });
+      body = await r.text();
+      if (ok(body)) return body;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+    return body;
+  }
+
   it('sets as3:ilink0 to 2 Mbit/s and the orchestrator answers with the new bottleneck', async () => {
     const before = await runXdom(['query', demo?.orchestrator as string]);
     expect(before.stdout).to.match(/flow2 .* 5 Mbit\/s at as3:ilink0/);
@@ -35,11 +51,8 @@ describe('xdom sim set (the agent admin route) and the demo dynamics', function 
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^ilink0: available 2 Mbit\/s, up/);
     // The orchestrator revalidates within its cache max age (1 s) at most.
-    let after = '';
-    for (let i = 0; i < 30 && !/flow2 .* 2 Mbit\/s at as3:ilink0/.test(after); i++) {
-      await new Promise((ok) => setTimeout(ok, 100));
-      after = (await runXdom(['query', demo?.orchestrator as string])).stdout;
-    }
+    await until((b) => b.includes('"availbw":2000000'));
+    const after = (await runXdom(['query', demo?.orchestrator as string])).stdout;
     expect(after).to.match(/flow2 .* 2 Mbit\/s at as3:ilink0/);
     expect(after).to.match(/flow1 .* 10 Mbit\/s at as2:ilink0/);
   });
@@ -48,18 +61,13 @@ describe('xdom sim set (the agent admin route) and the demo dynamics', function 
     const down = await runXdom(['sim', 'set', as3, '--link', 'elink0', '--down'], { env: { XDOM_ADMIN_TOKEN: token } });
     expect(down.code, down.stderr).to.equal(0);
     expect(down.stdout).to.match(/elink0: .* down/);
-    let out = '';
-    for (let i = 0; i < 30 && !/flow2 .*FAILED/.test(out); i++) {
-      await new Promise((ok) => setTimeout(ok, 100));
-      out = (await runXdom(['query', demo?.orchestrator as string])).stdout;
-    }
+    await until((b) => b.includes('flow-errors'));
+    let out = (await runXdom(['query', demo?.orchestrator as string])).stdout;
     expect(out).to.match(/flow2 .*FAILED no-route at as3: as3's ingress openflow3:1 is down/);
     const up = await runXdom(['sim', 'set', as3, '--link', 'elink0', '--up', '--token', token]);
     expect(up.code).to.equal(0);
-    for (let i = 0; i < 30 && /FAILED/.test(out); i++) {
-      await new Promise((ok) => setTimeout(ok, 100));
-      out = (await runXdom(['query', demo?.orchestrator as string])).stdout;
-    }
+    await until((b) => !b.includes('flow-errors'));
+    out = (await runXdom(['query', demo?.orchestrator as string])).stdout;
     expect(out).to.not.match(/FAILED/);
   });
 
