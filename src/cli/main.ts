@@ -30,6 +30,11 @@ const integer = (min: number, max: number, what: string) => (v: string): number 
 const port = integer(0, 65535, 'a port is 0-65535');
 const millis = integer(1, 3_600_000, 'a time in ms, 1 to 3600000');
 const age = integer(0, 86_400_000, 'a time in ms, 0 (no cache) to 86400000');
+const coalesce = integer(0, 3_600_000, 'a time in ms, 0 (every change its own version) to 3600000');
+const watchMode = (v: string): 'push' | 'poll' => {
+  if (v !== 'push' && v !== 'poll') throw new InvalidArgumentError('push or poll');
+  return v;
+};
 const positiveBytes = (v: string): number => {
   const n = bytes(v);
   if (n < 1) throw new InvalidArgumentError('a size of at least 1 byte');
@@ -59,6 +64,7 @@ program
   .option('--domains <dir>', 'directory of domain files and a registry (default: domains/example)')
   .option('--timeout <ms>', 'how long agents and the orchestrator wait for an agent', millis, 10_000)
   .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
+  .option('--coalesce-ms <ms>', 'agents: changes closer together than this are one version', coalesce, 200)
   .option('-q, --quiet', 'no request log')
   .action(runDemo);
 
@@ -77,7 +83,8 @@ serverOptions(
     .command('agent')
     .description("serve one domain's agent")
     .requiredOption('--domain <file>', 'the domain file')
-    .requiredOption('--registry <file>', 'the registry: where the next domains’ agents are'),
+    .requiredOption('--registry <file>', 'the registry: where the next domains’ agents are')
+    .option('--coalesce-ms <ms>', 'changes closer together than this are one version', coalesce, 200),
   8081,
   'the next agent',
 ).action(runAgent);
@@ -90,7 +97,8 @@ serverOptions(
     .option('--strategy <walk>', 'how domains are asked: batched, recursive or naive', strategy, 'batched')
     .option('--cache-max-age <ms>', 'batched walk: how long a domain version is trusted before it is revalidated (0: no cache)', age, 1000)
     .option('--max-answer-bytes <size>', 'largest agent answer read', positiveBytes, 64 * 1024 * 1024)
-    .option('--deadline <ms>', 'the most one query may take; flows still walking then fault agent-unreachable', millis, 60_000),
+    .option('--deadline <ms>', 'the most one query may take; flows still walking then fault agent-unreachable', millis, 60_000)
+    .option('--watch <how>', 'how domain changes are learnt: push (agents\' update streams) or poll (each agent every second)', watchMode, 'push'),
   8080,
   'an agent',
 ).action(runOrchestrator);
@@ -177,6 +185,7 @@ program
   .option('--base-port <n>', 'with --ases: the first agent\'s port in the generated registry', port)
   .option('--host <addr>', 'address to bind', '127.0.0.1')
   .option('--body-limit <size>', 'largest request body', bytes, 64 * 1024 * 1024)
+  .option('--coalesce-ms <ms>', 'changes closer together than this are one version', coalesce, 200)
   .option('-q, --quiet', 'no request log')
   .action(runAgents);
 

@@ -16,6 +16,7 @@ interface ServeFlags {
   bodyLimit: number;
   quiet?: boolean;
   timeout?: number;
+  coalesceMs?: number;
 }
 
 const stamp = () => new Date().toISOString().slice(11, 23);
@@ -40,6 +41,7 @@ export async function runDemo(flags: ServeFlags & { agentPorts: string; domains?
     validateResponses: true,
     client: { timeoutMs: flags.timeout ?? 10_000 },
     log: logger(flags.quiet),
+    ...(flags.coalesceMs !== undefined ? { coalesceMs: flags.coalesceMs } : {}),
   });
   const orch = net.orchestrator?.url ?? '';
   const w = Math.max(...domains.map((d) => d.domain.id.length), 12);
@@ -75,13 +77,14 @@ export async function runAgent(flags: ServeFlags & { domain: string; registry: s
     bodyLimit: flags.bodyLimit,
     client: { timeoutMs: flags.timeout ?? 10_000 },
     log: logger(flags.quiet),
+    ...(flags.coalesceMs !== undefined ? { coalesceMs: flags.coalesceMs } : {}),
   });
   console.log(`xdom-alto agent for ${domain.id} (AS${domain.asn}, ${domain.controller.kind} controller) at ${net.agents[0]?.url}`);
   await serveUntilSignal(net);
 }
 
 export async function runOrchestrator(
-  flags: ServeFlags & { registry: string; strategy: WalkStrategy; cacheMaxAge: number; maxAnswerBytes: number; deadline: number },
+  flags: ServeFlags & { registry: string; strategy: WalkStrategy; cacheMaxAge: number; maxAnswerBytes: number; deadline: number; watch?: 'push' | 'poll' },
 ): Promise<void> {
   const registry = loadRegistry(flags.registry);
   const net = await startNetwork({
@@ -96,6 +99,7 @@ export async function runOrchestrator(
     cacheMaxAgeMs: flags.strategy === 'batched' && flags.cacheMaxAge > 0 ? flags.cacheMaxAge : null,
     client: { timeoutMs: flags.timeout ?? 10_000, maxAnswerBytes: flags.maxAnswerBytes },
     log: logger(flags.quiet),
+    watch: flags.watch ?? 'push',
   });
   console.log(`xdom-alto orchestrator at ${net.orchestrator?.url} over ${registry.agents.length} agents (${flags.strategy} walk)`);
   if (!flags.quiet) for (const a of registry.agents) console.log(`  ${a.domain.padEnd(12)} ${a.uri}`);
