@@ -71,6 +71,7 @@ export class SseParser {
       this.data = [];
       this.dataBytes = 0;
       this.event = '';
+      this.id = undefined; // per event, as eventsource reports it (RFC 8895 needs no carried-over id)
       return;
     }
     if (line.startsWith(':')) return;

@@ -141,7 +141,10 @@ export class AgentWatch {
 
   /** A version seen (pushed, or polled): drop what the cache held under another tag, tell the room. */
   private seen(f: Followed, tag: string, pushed: boolean): void {
-    const changed = f.tag !== undefined && f.tag !== tag;
+    // The first version seen is a change too when it is not the one the cache (and so the
+    // room's answers) last saw: the domain may have moved before its stream was up.
+    const known = f.tag ?? this.o.cache?.tag(f.domain);
+    const changed = known !== tag;
     f.tag = tag;
     if (pushed) this.o.cache?.pushed(f.domain, tag);
     else this.o.cache?.observe(f.domain, tag);
