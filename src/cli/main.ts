@@ -31,6 +31,11 @@ const integer = (min: number, max: number, what: string) => (v: string): number 
 const port = integer(0, 65535, 'a port is 0-65535');
 const millis = integer(1, 3_600_000, 'a time in ms, 1 to 3600000');
 const age = integer(0, 86_400_000, 'a time in ms, 0 (no cache) to 86400000');
+const coalesce = integer(0, 3_600_000, 'a time in ms, 0 (every change its own version) to 3600000');
+const watchMode = (v: string): 'push' | 'poll' => {
+  if (v !== 'push' && v !== 'poll') throw new InvalidArgumentError('push or poll');
+  return v;
+};
 const positiveBytes = (v: string): number => {
   const n = bytes(v);
   if (n < 1) throw new InvalidArgumentError('a size of at least 1 byte');
@@ -62,7 +67,7 @@ program
   .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
   .option('--no-dynamics', 'keep the network still (ignore the domain files’ dynamics)')
   .option('--admin-token-file <file>', 'the agents’ admin token for `xdom sim set` (default: a new random token, printed)')
-  .option('--coalesce-ms <ms>', 'changes closer together than this are one version', age, 200)
+  .option('--coalesce-ms <ms>', 'agents: changes closer together than this are one version', coalesce, 200)
   .option('-q, --quiet', 'no request log')
   .action(runDemo);
 
@@ -81,13 +86,13 @@ serverOptions(
     .command('agent')
     .description("serve one domain's agent")
     .requiredOption('--domain <file>', 'the domain file')
-    .requiredOption('--registry <file>', 'the registry: where the next domains’ agents are'),
+    .requiredOption('--registry <file>', 'the registry: where the next domains’ agents are')
+    .option('--coalesce-ms <ms>', 'changes closer together than this are one version', coalesce, 200),
   8081,
   'the next agent',
 )
   .option('--no-dynamics', 'keep a sim domain still (ignore the file’s dynamics)')
   .option('--admin-token-file <file>', 'serve POST /xdom-alto/admin/sim (xdom sim set) to holders of this token')
-  .option('--coalesce-ms <ms>', 'changes closer together than this are one version', age, 200)
   .action(runAgent);
 
 const bps = integer(0, Number.MAX_SAFE_INTEGER, 'a bandwidth in bit/s, a whole number');
@@ -114,7 +119,8 @@ serverOptions(
     .option('--strategy <walk>', 'how domains are asked: batched, recursive or naive', strategy, 'batched')
     .option('--cache-max-age <ms>', 'batched walk: how long a domain version is trusted before it is revalidated (0: no cache)', age, 1000)
     .option('--max-answer-bytes <size>', 'largest agent answer read', positiveBytes, 64 * 1024 * 1024)
-    .option('--deadline <ms>', 'the most one query may take; flows still walking then fault agent-unreachable', millis, 60_000),
+    .option('--deadline <ms>', 'the most one query may take; flows still walking then fault agent-unreachable', millis, 60_000)
+    .option('--watch <how>', 'how domain changes are learnt: push (agents\' update streams) or poll (each agent every second)', watchMode, 'push'),
   8080,
   'an agent',
 ).action(runOrchestrator);
@@ -201,6 +207,7 @@ program
   .option('--base-port <n>', 'with --ases: the first agent\'s port in the generated registry', port)
   .option('--host <addr>', 'address to bind', '127.0.0.1')
   .option('--body-limit <size>', 'largest request body', bytes, 64 * 1024 * 1024)
+  .option('--coalesce-ms <ms>', 'changes closer together than this are one version', coalesce, 200)
   .option('-q, --quiet', 'no request log')
   .action(runAgents);
 

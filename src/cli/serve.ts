@@ -103,7 +103,7 @@ export async function runAgent(flags: ServeFlags & LiveFlags & { domain: string;
 }
 
 export async function runOrchestrator(
-  flags: ServeFlags & { registry: string; strategy: WalkStrategy; cacheMaxAge: number; maxAnswerBytes: number; deadline: number },
+  flags: ServeFlags & { registry: string; strategy: WalkStrategy; cacheMaxAge: number; maxAnswerBytes: number; deadline: number; watch?: 'push' | 'poll' },
 ): Promise<void> {
   const registry = loadRegistry(flags.registry);
   const net = await startNetwork({
@@ -118,6 +118,7 @@ export async function runOrchestrator(
     cacheMaxAgeMs: flags.strategy === 'batched' && flags.cacheMaxAge > 0 ? flags.cacheMaxAge : null,
     client: { timeoutMs: flags.timeout ?? 10_000, maxAnswerBytes: flags.maxAnswerBytes },
     log: logger(flags.quiet),
+    watch: flags.watch ?? 'push',
   });
   console.log(`xdom-alto orchestrator at ${net.orchestrator?.url} over ${registry.agents.length} agents (${flags.strategy} walk)`);
   if (!flags.quiet) for (const a of registry.agents) console.log(`  ${a.domain.padEnd(12)} ${a.uri}`);
