@@ -31,6 +31,7 @@ import { highsSolver } from '../rsa/lp.js';
 import { altoCatalog } from '../alto/live.js';
 import { LiveRoom } from '../live/room.js';
 import { UpdateStreamService } from '../live/sse.js';
+import { TipsService } from '../live/tips.js';
 import { AgentWatch } from '../orchestrator/agent-watch.js';
 import type { Domain } from '../topology/model.js';
 import { OpenApiValidator, type OpenApiDocument } from '../wire/openapi.js';
@@ -64,12 +65,15 @@ export interface NetworkOptions {
   keepAliveMs?: number;
   /** How the orchestrator learns of domain changes: agents' update streams (default) or polling each agent every second. */
   watch?: 'push' | 'poll';
+  /** Versions each live room keeps per resource (TIPS edges; default 64). */
+  historyLimit?: number;
 }
 
 /** A server's live state: the room every consumer reads, and its RFC 8895 service. */
 export interface LiveParts {
   room: LiveRoom;
   streams: UpdateStreamService;
+  tips: TipsService;
 }
 
 export interface RunningNetwork {
@@ -105,6 +109,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     for (const w of watches) w.close();
     for (const l of lives) {
       l.streams.close();
+      l.tips.close();
       l.room.close();
     }
     await Promise.all(stoppers.map((s) => s()));
@@ -142,7 +147,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       const service = new DomainService(controller, lookup, peers, { solver, privacy, ...(opts.coalesceMs !== undefined ? { coalesceMs: opts.coalesceMs } : {}) });
       stoppers.push(() => service.close(), () => controller.close?.());
       const hostName = `${d.id}.xdom-alto`;
-      const { mount: alto, live } = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit, opts.keepAliveMs);
+      const { mount: alto, live } = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit, opts.keepAliveMs, opts.historyLimit);
       lives.push(live);
       if (a) Object.assign(a, { service, live });
       const admin = opts.adminToken !== undefined && controller instanceof SimController ? controller : undefined;
@@ -172,9 +177,11 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       if (cache) cache.onNewDomain = (d) => watch.follow(d);
       room = new LiveRoom(altoCatalog({ netmap, source: orchestrator, propertyMaps, validator, hostName, depends: 'recorded' }), {
         onDomains: (ds) => ds.forEach((d) => watch.follow(d)),
+        ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
       });
       const streams = new UpdateStreamService({ room, base: '/xdom-alto', hostName, ...(opts.keepAliveMs ? { keepAliveMs: opts.keepAliveMs } : {}) });
-      const live: LiveParts = { room, streams };
+      const tips = new TipsService({ room, base: '/xdom-alto', hostName });
+      const live: LiveParts = { room, streams, tips };
       lives.push(live);
       Object.assign(orch, { live, watch });
       const stats = () => {
@@ -188,7 +195,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           'bytes-out': c.bytesOut,
           'last-rounds': orchestrator.lastRounds,
           ...(cache ? { cache: cache.stats() } : {}),
-          live: { streams: streams.open, 'room-resources': room?.list().length ?? 0, ...streams.stats, agents: watch.stats() },
+          live: { streams: streams.open, 'tips-views': tips.open, 'room-resources': room?.list().length ?? 0, ...streams.stats, agents: watch.stats() },
           memory: { 'rss-bytes': m.rss, 'heap-used-bytes': m.heapUsed },
         };
       };
@@ -205,8 +212,11 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
             validator,
             hostName,
             bodyLimit: opts.bodyLimit,
-            irdExtra: () => ({ 'update-stream': streams.irdEntry() }),
-            mountMore: (app) => streams.mount(app),
+            irdExtra: () => ({ 'update-stream': streams.irdEntry(), tips: tips.irdEntry() }),
+            mountMore: (app) => {
+              streams.mount(app);
+              tips.mount(app);
+            },
           }),
         },
         stats,
@@ -233,6 +243,7 @@ function agentAlto(
   hostName: string,
   bodyLimit: number | undefined,
   keepAliveMs: number | undefined,
+  historyLimit: number | undefined,
 ): { mount: (app: Express) => void; live: LiveParts } {
   const source = new DomainAltoSource(service, controller, d, privacy, PROPMAP_ID);
   const netmap = NetworkMap.fromDomain(NETMAP_ID, d);
@@ -243,9 +254,11 @@ function agentAlto(
   const version = { id: VERSION_ID, mediaType: 'application/json', compute: async () => ({ meta: { vtag: service.version() } }) };
   const room = new LiveRoom(
     altoCatalog({ netmap, source, persistent, propertyMaps, aneProperties, validator, hostName, depends: { own: d.id }, extra: [version] }),
+    historyLimit ? { historyLimit } : {},
   );
   service.clock.events.subscribe((e) => room.changed(e.domain));
   const streams = new UpdateStreamService({ room, base: '/xdom-alto', hostName, ...(keepAliveMs ? { keepAliveMs } : {}) });
+  const tips = new TipsService({ room, base: '/xdom-alto', hostName });
   const mount = mountAlto({
     service: new AltoService(netmap, source, persistent),
     propertyMaps,
@@ -253,10 +266,13 @@ function agentAlto(
     validator,
     hostName,
     bodyLimit,
-    irdExtra: () => ({ [VERSION_ID]: { uri: '/xdom-alto/version', 'media-type': 'application/json' }, 'update-stream': streams.irdEntry() }),
-    mountMore: (app) => streams.mount(app),
+    irdExtra: () => ({ [VERSION_ID]: { uri: '/xdom-alto/version', 'media-type': 'application/json' }, 'update-stream': streams.irdEntry(), tips: tips.irdEntry() }),
+    mountMore: (app) => {
+      streams.mount(app);
+      tips.mount(app);
+    },
   });
-  return { mount, live: { room, streams } };
+  return { mount, live: { room, streams, tips } };
 }
 
 /** The agent's version as a resource the update stream can carry (the orchestrator's cache follows it). */
