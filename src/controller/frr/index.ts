@@ -17,7 +17,7 @@
  * A router that is down, slow or answers garbage fails the flows that cross it, with a
  * message naming it; the others are answered.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FlowFault, FlowSpec } from '../../model/flow.js';
 import { parsePrefix } from '../../model/ip.js';
 import { PrefixTable } from '../../lookup/trie.js';
@@ -60,7 +60,9 @@ export class FrrController implements ControllerAdapter {
     this.d = structuredClone(domain);
     this.domain = domain.id;
     this.config = frrConfig(this.d);
-    this.tag = createHash('sha1').update(`frr|${JSON.stringify(this.d)}`).digest('hex');
+    // The file is not the state: each start is a version of its own (a restarted agent must not
+    // revalidate answers cached before it, when the routers may have said something else).
+    this.tag = createHash('sha1').update(`frr|${JSON.stringify(this.d)}|${Date.now()}|${randomUUID()}`).digest('hex');
     const port = (p: string) => {
       const router = this.config.routers.get(switchOf(p)) as FrrRouter;
       const iface = ifaceOfPort(router, p);
