@@ -176,5 +176,6 @@ function agentAlto(
   const propertyMaps = new PropertyMaps(netmap, new Map([[d.id, d.asn]]), PROPMAP_ID, source.directory());
   const persistent = propertyMaps.definesAnes ? async () => [await propertyMaps.vtag()] : undefined;
   const aneProperties = propertyMaps.definesAnes ? [...ANE_PROPERTIES, PERSISTENT_ENTITY_ID] : ANE_PROPERTIES;
-  return mountAlto({ service: new AltoService(netmap, source, persistent), propertyMaps, aneProperties, validator, hostName, bodyLimit });
+  const outside = source.outside();
+  return mountAlto({ service: new AltoService(netmap, source, persistent, outside), propertyMaps, aneProperties, validator, hostName, bodyLimit });
 }
