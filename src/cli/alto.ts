@@ -28,7 +28,19 @@ const SEED_FLOWS = ['10.0.1.100,10.0.2.100', '10.0.1.101,10.0.3.100'];
 const METRICS: Record<string, string> = { 'as-hopcount': 'priv:xdom-as-hopcount' };
 const typed = (a: string) => `${a.includes(':') ? 'ipv6' : 'ipv4'}:${a}`;
 
-export async function runAlto(what: What, url: string, flags: AltoFlags): Promise<void> {
+type ListFlag = 'flow' | 'constraint' | 'srcPid' | 'dstPid' | 'entity' | 'property';
+
+export async function runAlto(what: What, url: string, given: Omit<AltoFlags, ListFlag> & Partial<Pick<AltoFlags, ListFlag>>): Promise<void> {
+  // Repeatable options have no default (so help shows none): absent is empty.
+  const flags: AltoFlags = {
+    ...given,
+    flow: given.flow ?? [],
+    constraint: given.constraint ?? [],
+    srcPid: given.srcPid ?? [],
+    dstPid: given.dstPid ?? [],
+    entity: given.entity ?? [],
+    property: given.property ?? [],
+  };
   const dir = await readDirectory(url);
   const metric = METRICS[flags.metric] ?? flags.metric;
   const pairs = (flags.flow.length > 0 ? flags.flow : SEED_FLOWS).map((t) => {
