@@ -100,7 +100,9 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       agents: opts.registry.agents.map((e) => ({ ...e, uri: uriOf.get(e.domain) ?? e.uri })),
     };
     const lookup = new RegistryLookup(registry);
-    const common = { bodyLimit: opts.bodyLimit, validateResponses: opts.validateResponses ?? false, log: opts.log };
+    // Each server's log lines say which server wrote them: a demo runs several in one process.
+    const logAs = (who: string) => (opts.log ? { log: (line: string) => opts.log?.(`[${who}] ${line}`) } : {});
+    const common = { bodyLimit: opts.bodyLimit, validateResponses: opts.validateResponses ?? false };
     const agentDoc = OpenApiValidator.forRole(opts.openapi, 'agent');
     const agentValidator = new OpenApiValidator(agentDoc);
     opts.domains.forEach((d, i) => {
@@ -111,7 +113,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       const service = new DomainService(controller, lookup, peers, { solver, privacy });
       const hostName = `${d.id}.xdom-alto`;
       const mount = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit);
-      const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName, mount });
+      const app = createAgentApp(service, { ...common, ...logAs(d.id), validator: agentValidator, openapi: agentDoc, hostName, mount });
       agents[i]?.server.on('request', app);
     });
     if (orch) {
@@ -142,6 +144,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
         orchestrator,
         {
           ...common,
+          ...logAs('orchestrator'),
           validator,
           openapi: opts.openapi,
           hostName,
