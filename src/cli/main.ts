@@ -98,7 +98,7 @@ serverOptions(
 program
   .command('query')
   .description('ask an agent or the orchestrator about flows (default: the demo orchestrator, the seed’s two flows)')
-  .argument('[url]', 'base URL of an agent or the orchestrator', 'http://127.0.0.1:8080/xdom-alto')
+  .argument('[url]', 'base URL of an agent or the orchestrator ($XDOM_URL)', process.env.XDOM_URL ?? 'http://127.0.0.1:8080/xdom-alto')
   .option('-f, --flow <src,dst[,ingress]>', 'a flow (repeatable; default: the seed’s two flows)', (v: string, acc: string[] = []) => [...acc, v])
   .addOption(new Option('-r, --route <route>', 'which lookup (default: flow-cost where the server has it, else as-path)').choices(['flow-cost', 'as-path', 'rsa']))
   .addOption(new Option('--form <form>', 'answer form to ask for').choices(['simple', 'aggregation', 'multipart']).default('aggregation'))
@@ -113,7 +113,7 @@ program
   .command('alto')
   .description('ask the RFC resources as a scheduler does: read the IRD, pick the resource by media type')
   .addArgument(new Argument('<resource>', 'what to ask').choices(ALTO_RESOURCES))
-  .argument('[url]', 'the server root or its IRD', 'http://127.0.0.1:8080/xdom-alto/')
+  .argument('[url]', 'the server root or its IRD ($XDOM_URL)', process.env.XDOM_URL ?? 'http://127.0.0.1:8080/xdom-alto/')
   .option('-f, --flow <src,dst>', 'an endpoint pair (repeatable; default: the seed’s two flows)', collect)
   .option('-m, --metric <metric>', 'routingcost, hopcount, as-hopcount, bw-available (or any metric the IRD lists)', 'routingcost')
   .option('-c, --constraint <"op value">', 'a cost constraint, e.g. "le 4" (repeatable)', collect)
