@@ -41,6 +41,10 @@ export interface CostRequest<N extends CostTypeName> {
  */
 const PROPERTY_NAME = /^([A-Za-z0-9:@_-]{0,64}\.)?[A-Za-z0-9:_-]{1,64}$/;
 
+export function isPropertyName(raw: string): boolean {
+  return PROPERTY_NAME.test(raw) && !raw.endsWith(':');
+}
+
 /**
  * The members every cost request shares: cost-type against the resource's offer, constraints
  * (none on a path-vector resource, RFC 9275 §7.2.4 / §7.3.4), no multi-cost (not offered, RFC 8189),
@@ -71,7 +75,7 @@ export function decodeCostCommon<N extends CostTypeName>(body: Body, offered: re
   const skippedAneProperties: string[] = [];
   if (aneProperties) {
     names.forEach((raw) => {
-      if (!PROPERTY_NAME.test(raw) || raw.endsWith(':')) {
+      if (!isPropertyName(raw)) {
         throw AltoError.value('ane-property-names', raw, `'${raw}' is not an ANE property name (RFC 9240 §5.2: letters, digits, '-', ':', '_', at most 64)`);
       }
       // A leading dot and none name the same self-defined property (RFC 9240 drafts wrote ".x").
