@@ -56,7 +56,7 @@ describe("a newcomer's first hour (issue 10)", function () {
     let as1 = '';
     before(async () => {
       // As the README says, through npm: `npm start -- <options>` (ephemeral ports).
-      proc = spawn('npm', ['start', '--', '--port', '0', '--agent-ports', '0,0,0'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+      proc = spawn('npm', ['start', '--', '--port', '0', '--agent-ports', '0,0,0', '--no-dynamics'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
       out = capture(proc);
       pid = Number((await waitFor(proc, out, /kill -HUP (\d+) empties/))[1]);
       orch = /orchestrator\s+(http:\/\/127\.0\.0\.1:\d+\/xdom-alto)/.exec(out())?.[1] ?? '';
@@ -194,7 +194,7 @@ describe("a newcomer's first hour (issue 10)", function () {
       const net = join(dir, 'net4');
       const gen = await runXdom(['topo', 'generate', '--ases', '4', '--seed', '7', '--out', net, '--no-progress']);
       expect(gen.code, gen.stderr).to.equal(0);
-      const demo = spawnXdom(['demo', '--domains', net, '--port', '0', '--agent-ports', '0,0,0,0', '--quiet']);
+      const demo = spawnXdom(['demo', '--domains', net, '--port', '0', '--agent-ports', '0,0,0,0', '--quiet', '--no-dynamics']);
       const out = capture(demo);
       try {
         const m = await waitFor(demo, out, /npm run -s xdom -- (query .*)\n/);
