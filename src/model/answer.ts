@@ -45,6 +45,20 @@ export interface PathVectorAnswer {
    * sent as `Cache-Control: no-store`, and a cache must not keep it.
    */
   cacheable?: boolean;
+  /**
+   * Domains answered from the orchestrator's cache past their max age because their
+   * agents could not be asked (HTTP's stale-if-error, RFC 5861 §4): the answer says so.
+   */
+  stale?: StaleNote[];
+}
+
+/** A domain served stale in an answer: which version, how old, and why. */
+export interface StaleNote {
+  domain: string;
+  tag: string;
+  /** How long since the tag was last confirmed, ms. */
+  'age-ms': number;
+  reason: string;
 }
 
 export function emptyAnswer(flows: FlowId[]): PathVectorAnswer {

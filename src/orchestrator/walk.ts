@@ -68,10 +68,11 @@ export class Orchestrator {
   }
 
   async asPath(flows: FlowSpec[]): Promise<PathVectorAnswer> {
-    const { walked: w } = await this.run(flows, false);
+    const r = await this.run(flows, false);
+    const w = r.walked;
     const elements = new Map<FlowId, PathElement[]>();
     for (const [f, hops] of w.hops) elements.set(f, hops.map(hopElementOf));
-    return composeAnswer(ids(flows), elements, w.faults, w.deps);
+    return noted(composeAnswer(ids(flows), elements, w.faults, w.deps), r);
   }
 
   /**
@@ -80,18 +81,20 @@ export class Orchestrator {
    * again across domains when asked (the default), with the rates the flows can get.
    */
   async rsa(flows: FlowSpec[], resourceState: 'raw' | 'compressed' = 'compressed'): Promise<PathVectorAnswer> {
-    const { walked: w, resources } = await this.run(flows, true, resourceState);
+    const r = await this.run(flows, true, resourceState);
+    const { walked: w, resources } = r;
     const elements = new Map<FlowId, PathElement[]>();
     for (const [f, perHop] of resources) if (w.hops.has(f)) elements.set(f, perHop.flat());
     const composed = composeAnswer(ids(flows), elements, w.faults, w.deps);
-    return withRates(resourceState === 'compressed' ? compressAnswer(composed, this.solver) : composed, this.solver);
+    return noted(withRates(resourceState === 'compressed' ? compressAnswer(composed, this.solver) : composed, this.solver), r);
   }
 
   async flowCost(flows: FlowSpec[]): Promise<PathVectorAnswer> {
-    const { walked: w, resources } = await this.run(flows, true, 'raw');
+    const r = await this.run(flows, true, 'raw');
+    const { walked: w, resources } = r;
     const elements = new Map<FlowId, PathElement[]>();
     for (const [f, hops] of w.hops) elements.set(f, flowPath(hops, resources.get(f) ?? []));
-    return composeAnswer(ids(flows), elements, w.faults, w.deps);
+    return noted(composeAnswer(ids(flows), elements, w.faults, w.deps), r);
   }
 
   private async run(flows: FlowSpec[], resources: boolean, resourceState: 'raw' | 'compressed' = 'raw'): Promise<WalkResult> {
@@ -100,6 +103,12 @@ export class Orchestrator {
     this.walks++;
     return r;
   }
+}
+
+/** The walk's notes that travel with the answer (stale domains, RFC 5861). */
+function noted(answer: PathVectorAnswer, r: WalkResult): PathVectorAnswer {
+  if (r.stale) answer.stale = r.stale;
+  return answer;
 }
 
 /**
