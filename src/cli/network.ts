@@ -23,7 +23,7 @@ import { createController } from '../controller/registry.js';
 import { RegistryLookup, type Registry } from '../lookup/registry.js';
 import { createOrchestratorApp } from '../orchestrator/http.js';
 import { Orchestrator, type WalkStrategy } from '../orchestrator/walk.js';
-import { WalkCache } from '../orchestrator/cache.js';
+import { WalkCache, type CacheBounds } from '../orchestrator/cache.js';
 import type { ControllerAdapter } from '../controller/adapter.js';
 import { highsSolver } from '../rsa/lp.js';
 import type { Domain } from '../topology/model.js';
@@ -48,6 +48,11 @@ export interface NetworkOptions {
   cacheMaxAgeMs?: number | null;
   /** The most one orchestrator query may take, ms (none by default). */
   deadlineMs?: number;
+  /** The orchestrator cache's byte budget and stale-if-error window. */
+  cacheBounds?: CacheBounds;
+  /** Orchestrator: most requests in flight per agent, and how long a revalidation may take. */
+  maxInFlightPerAgent?: number;
+  revalidateMs?: number;
 }
 
 export interface RunningNetwork {
@@ -115,8 +120,14 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       agents[i]?.server.on('request', app);
     });
     if (orch) {
-      const cache = opts.cacheMaxAgeMs === null ? undefined : new WalkCache(opts.cacheMaxAgeMs ?? 1000);
-      const orchestrator = new Orchestrator(lookup, orchPeers, solver, { strategy: opts.strategy ?? 'batched', ...(cache ? { cache } : {}), ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}) });
+      const cache = opts.cacheMaxAgeMs === null ? undefined : new WalkCache(opts.cacheMaxAgeMs ?? 1000, undefined, undefined, opts.cacheBounds);
+      const orchestrator = new Orchestrator(lookup, orchPeers, solver, {
+        strategy: opts.strategy ?? 'batched',
+        ...(cache ? { cache } : {}),
+        ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+        ...(opts.maxInFlightPerAgent !== undefined ? { maxInFlightPerAgent: opts.maxInFlightPerAgent } : {}),
+        ...(opts.revalidateMs !== undefined ? { revalidateMs: opts.revalidateMs } : {}),
+      });
       Object.assign(orch, { walk: orchestrator, ...(cache ? { cache } : {}) });
       const validator = new OpenApiValidator(opts.openapi);
       // The RFC resources (src/alto) over the registry; AS numbers only where this process
@@ -131,6 +142,10 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           walks: orchestrator.walks,
           'agent-requests': c.requests,
           'agent-retries': c.retries,
+          'agent-answers-too-large': c.tooLarge,
+          'agent-requests-short-circuited': c.shortCircuited,
+          'breaker-opened': c.breakerOpened,
+          breakers: orchPeers.breakers?.snapshot().map((b) => ({ ...b, retryAt: new Date(b.retryAt).toISOString() })) ?? [],
           'bytes-in': c.bytesIn,
           'bytes-out': c.bytesOut,
           'last-rounds': orchestrator.lastRounds,

@@ -32,6 +32,10 @@ export interface OrchestratorOptions {
   maxInFlight?: number;
   /** The most one query may take, ms (none by default). */
   deadlineMs?: number;
+  /** Most agent requests in flight to one agent (default 32). */
+  maxInFlightPerAgent?: number;
+  /** Longest wait for a cached domain's revalidation before serving it stale, ms (default 2000). */
+  revalidateMs?: number;
 }
 
 interface Walker {
@@ -63,6 +67,8 @@ export class Orchestrator {
             // The naive walk asks for every hop and every domain's resources separately.
             combine: strategy === 'batched',
             ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+            ...(opts.maxInFlightPerAgent !== undefined ? { maxInFlightPerAgent: opts.maxInFlightPerAgent } : {}),
+            ...(opts.revalidateMs !== undefined ? { revalidateMs: opts.revalidateMs } : {}),
             ...(strategy === 'batched' && opts.cache ? { cache: opts.cache } : {}),
           });
   }
