@@ -5,7 +5,7 @@
  * Sockets are bound first, so that the registry can name the ports really bound (port 0
  * picks a free one), then every app is built over the rewritten registry.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAgentApp } from '../agent/http.js';
 import { mountAlto } from '../alto/http.js';
@@ -28,6 +28,8 @@ import type { ControllerAdapter } from '../controller/adapter.js';
 import { highsSolver } from '../rsa/lp.js';
 import type { Domain } from '../topology/model.js';
 import { OpenApiValidator, type OpenApiDocument } from '../wire/openapi.js';
+import { Guard } from '../server/guard.js';
+import { createServerFor, type Hygiene } from '../server/listen.js';
 
 export interface NetworkOptions {
   domains: Domain[];
@@ -53,6 +55,34 @@ export interface NetworkOptions {
   /** Orchestrator: most requests in flight per agent, and how long a revalidation may take. */
   maxInFlightPerAgent?: number;
   revalidateMs?: number;
+  /** TLS, mTLS, tokens, limits (cli/security-options.ts builds it from the options). */
+  security?: NetworkSecurity;
+}
+
+/** One party's certificates: what it serves with, and what it presents as a client. */
+export interface Identity {
+  cert: Buffer;
+  key: Buffer;
+  clientCert?: Buffer;
+  clientKey?: Buffer;
+}
+
+export interface NetworkSecurity {
+  /** Each party's certificates by name (a domain id, or 'orchestrator'); undefined: plain HTTP. */
+  identityFor?: (name: string) => Identity | undefined;
+  /** What each party presents as a client when it serves plain HTTP (default: its identity's client certificate). */
+  clientIdentity?: (name: string) => { clientCert: Buffer; clientKey: Buffer } | undefined;
+  /** Servers require client certificates signed by this CA (mTLS). */
+  clientCa?: Buffer;
+  /** Clients trust this CA for the agents' certificates. */
+  trustCa?: Buffer;
+  hygiene?: Partial<Hygiene>;
+  /** Flow requests per second per client: the orchestrator's, and agents' (default none). */
+  rate?: { perSecond: number; burst: number };
+  agentRate?: { perSecond: number; burst: number };
+  /** SHA-256 hex of the bearer tokens the orchestrator (and agents, if given) accept. */
+  tokenHashes?: string[];
+  agentTokenHashes?: string[];
 }
 
 export interface RunningNetwork {
@@ -67,8 +97,10 @@ export interface RunningNetwork {
 export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork> {
   const host = opts.host ?? '127.0.0.1';
   const servers: Server[] = [];
-  const listen = async (port: number): Promise<{ server: Server; url: string }> => {
-    const server = createServer();
+  const sec = opts.security ?? {};
+  const listen = async (port: number, name: string): Promise<{ server: Server; url: string }> => {
+    const id = sec.identityFor?.(name);
+    const server = createServerFor(id ? { cert: id.cert, key: id.key, ...(sec.clientCa ? { clientCa: sec.clientCa, optionalClientCert: (name === 'orchestrator' ? sec.tokenHashes : sec.agentTokenHashes)?.length } : {}) } : undefined, sec.hygiene);
     servers.push(server);
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
@@ -76,11 +108,28 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     });
     const addr = server.address() as AddressInfo;
     const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    return { server, url: `http://${h}:${addr.port}/xdom-alto` };
+    return { server, url: `${id ? 'https' : 'http'}://${h}:${addr.port}/xdom-alto` };
   };
-  // Agents' client (recursion) and the orchestrator's own, so that its counters are its own.
-  const peers = new HttpPeerClient(opts.client);
-  const orchPeers = new HttpPeerClient(opts.client);
+  // Agents' client (recursion) and the orchestrator's own, so that its counters are its own;
+  // with client certificates, each party its own (a peer is who its certificate says).
+  const clientCertOf = (name: string) => sec.clientIdentity?.(name) ?? sec.identityFor?.(name);
+  const clientFor = (name: string): HttpPeerClient => {
+    const id = clientCertOf(name);
+    const tls = sec.trustCa || id?.clientCert ? { ...(sec.trustCa ? { ca: sec.trustCa } : {}), ...(id?.clientCert && id.clientKey ? { cert: id.clientCert, key: id.clientKey } : {}) } : undefined;
+    return new HttpPeerClient({ ...opts.client, ...(tls ? { tls } : {}) });
+  };
+  const clients: HttpPeerClient[] = [];
+  const agentClient = new Map<string, HttpPeerClient>();
+  const peersOf = (domain: string): HttpPeerClient => {
+    const key = clientCertOf(domain)?.clientCert ? domain : '';
+    let c = agentClient.get(key);
+    if (!c) {
+      agentClient.set(key, (c = clientFor(domain)));
+      clients.push(c);
+    }
+    return c;
+  };
+  const orchPeers = clientFor('orchestrator');
   const close = async () => {
     await Promise.all(
       servers.map(
@@ -91,14 +140,14 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           }),
       ),
     );
-    await peers.close();
+    await Promise.all(clients.map((c) => c.close()));
     await orchPeers.close();
   };
   try {
     const solver = await highsSolver();
     const agents: RunningNetwork['agents'] = [];
-    for (const d of opts.domains) agents.push({ domain: d.id, ...(await listen(opts.agentPorts?.[d.id] ?? 0)) });
-    const orch = opts.orchestratorPort === null ? undefined : await listen(opts.orchestratorPort ?? 0);
+    for (const d of opts.domains) agents.push({ domain: d.id, ...(await listen(opts.agentPorts?.[d.id] ?? 0, d.id)) });
+    const orch = opts.orchestratorPort === null ? undefined : await listen(opts.orchestratorPort ?? 0, 'orchestrator');
 
     const uriOf = new Map(agents.map((a) => [a.domain, a.url]));
     const registry: Registry = {
@@ -113,10 +162,16 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       const a = agents[i];
       if (a) a.controller = controller;
       const privacy = new PrivacyPolicy(d);
-      const service = new DomainService(controller, lookup, peers, { solver, privacy });
+      const service = new DomainService(controller, lookup, peersOf(d.id), { solver, privacy });
       const hostName = `${d.id}.xdom-alto`;
       const mount = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit);
-      const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName, mount });
+      const guard = new Guard({
+        mtls: sec.clientCa !== undefined && sec.identityFor?.(d.id) !== undefined,
+        ...(d['allowed-peers'] ? { allowedPeers: d['allowed-peers'] } : {}),
+        ...(sec.agentTokenHashes ? { tokenHashes: sec.agentTokenHashes } : {}),
+        ...(sec.agentRate ? { rate: sec.agentRate } : {}),
+      });
+      const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName, mount, guard });
       agents[i]?.server.on('request', app);
     });
     if (orch) {
@@ -161,6 +216,11 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           openapi: opts.openapi,
           hostName,
           mount: mountAlto({ service: new AltoService(netmap, orchestrator), propertyMaps, validator, hostName, bodyLimit: opts.bodyLimit }),
+          guard: new Guard({
+            mtls: sec.clientCa !== undefined && sec.identityFor?.('orchestrator') !== undefined,
+            ...(sec.tokenHashes ? { tokenHashes: sec.tokenHashes } : {}),
+            ...(sec.rate ? { rate: sec.rate } : {}),
+          }),
         },
         stats,
       );

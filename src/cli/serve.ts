@@ -9,6 +9,7 @@ import { startNetwork } from './network.js';
 import { EXAMPLE_DIR, loadDomain, loadNetworkDir, loadOpenApi, loadRegistry } from './load.js';
 import type { Domain } from '../topology/model.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
+import { demoTls, securityFrom, type SecurityFlags } from './security-options.js';
 
 interface ServeFlags {
   host: string;
@@ -21,7 +22,7 @@ interface ServeFlags {
 const stamp = () => new Date().toISOString().slice(11, 23);
 const logger = (quiet?: boolean) => (quiet ? undefined : (line: string) => console.error(`${stamp()} ${line}`));
 
-export async function runDemo(flags: ServeFlags & { agentPorts: string; domains?: string }): Promise<void> {
+export async function runDemo(flags: ServeFlags & { agentPorts: string; domains?: string; tls?: string | true }): Promise<void> {
   const dir = resolve(flags.domains ?? EXAMPLE_DIR);
   const { domains, registry } = loadNetworkDir(dir);
   const ports = flags.agentPorts.split(',').map((p) => Number(p.trim()));
@@ -29,7 +30,9 @@ export async function runDemo(flags: ServeFlags & { agentPorts: string; domains?
     throw new Error(`--agent-ports needs ${domains.length} ports (one per domain in ${dir}), got '${flags.agentPorts}'`);
   }
   const agentPorts = Object.fromEntries(domains.map((d, i) => [d.domain.id, ports[i] as number]));
+  const tls = flags.tls ? demoTls(flags.tls, dir) : undefined;
   const net = await startNetwork({
+    ...(tls ? { security: tls.sec } : {}),
     domains: domains.map((d) => d.domain),
     registry,
     openapi: loadOpenApi(),
@@ -49,7 +52,8 @@ export async function runDemo(flags: ServeFlags & { agentPorts: string; domains?
     ...net.agents.map((a, i) => `  ${`${a.domain} agent`.padEnd(w)}  ${a.url}   (${domains[i]?.file})`),
     '',
     'Try (the seed’s two flows; flow 2 crosses as1, as2, as3):',
-    `  curl -s -X POST ${orch}/flow-cost/lookup \\`,
+    ...(tls ? [`Over mTLS, certificates in ${tls.dir}${typeof flags.tls === 'string' ? '' : ' (removed on exit)'}:`] : []),
+    `  curl -s -X POST ${orch}/flow-cost/lookup \\${tls ? `\n    --cacert ${tls.dir}/ca.crt --cert ${tls.dir}/scheduler.crt --key ${tls.dir}/scheduler.key \\` : ''}`,
     `    -H 'Content-Type: application/json' -H 'Accept: application/json' \\`,
     `    -d '{"flows":[{"src":"10.0.1.100","dst":"10.0.2.100","ingress":null},{"src":"10.0.1.101","dst":"10.0.3.100","ingress":null}]}'`,
     `  npm run -s xdom -- query ${orch}`,
@@ -57,10 +61,14 @@ export async function runDemo(flags: ServeFlags & { agentPorts: string; domains?
     'Serving until Ctrl-C.',
   ];
   console.log(lines.join('\n'));
-  await serveUntilSignal(net);
+  try {
+    await serveUntilSignal(net);
+  } finally {
+    tls?.cleanup();
+  }
 }
 
-export async function runAgent(flags: ServeFlags & { domain: string; registry: string }): Promise<void> {
+export async function runAgent(flags: ServeFlags & SecurityFlags & { domain: string; registry: string }): Promise<void> {
   const domain: Domain = loadDomain(flags.domain);
   createController(domain); // fail now, with a clear message, if the kind is unknown
   const registry = loadRegistry(flags.registry);
@@ -73,6 +81,7 @@ export async function runAgent(flags: ServeFlags & { domain: string; registry: s
     orchestratorPort: null,
     agentPorts: { [domain.id]: flags.port },
     bodyLimit: flags.bodyLimit,
+    security: securityFrom(flags, 'agent'),
     client: { timeoutMs: flags.timeout ?? 10_000 },
     log: logger(flags.quiet),
   });
@@ -81,7 +90,7 @@ export async function runAgent(flags: ServeFlags & { domain: string; registry: s
 }
 
 export async function runOrchestrator(
-  flags: ServeFlags & { registry: string; strategy: WalkStrategy; cacheMaxAge: number; maxAnswerBytes: number; deadline: number },
+  flags: ServeFlags & SecurityFlags & { registry: string; strategy: WalkStrategy; cacheMaxAge: number; maxAnswerBytes: number; deadline: number; cacheMaxBytes: number; staleIfError: number },
 ): Promise<void> {
   const registry = loadRegistry(flags.registry);
   const net = await startNetwork({
@@ -93,6 +102,8 @@ export async function runOrchestrator(
     bodyLimit: flags.bodyLimit,
     strategy: flags.strategy,
     deadlineMs: flags.deadline,
+    security: securityFrom(flags, 'orchestrator'),
+    cacheBounds: { maxBytes: flags.cacheMaxBytes, maxStaleMs: flags.staleIfError },
     cacheMaxAgeMs: flags.strategy === 'batched' && flags.cacheMaxAge > 0 ? flags.cacheMaxAge : null,
     client: { timeoutMs: flags.timeout ?? 10_000, maxAnswerBytes: flags.maxAnswerBytes },
     log: logger(flags.quiet),

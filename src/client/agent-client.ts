@@ -74,8 +74,16 @@ export interface ClientOptions {
   breaker?: BreakerOptions | false;
   /** How long a breaker's probe (GET /version) may take, ms (default min(timeout, 2000)). */
   probeTimeoutMs?: number;
-  /** The connection pool to use (TLS options: cli/security-options.ts); default plain keep-alive. */
+  /** The connection pool to use; default keep-alive, with `tls` when given. */
   dispatcher?: Dispatcher;
+  /** For https:// agents: the CA trusted for their certificates, and this client's own (mTLS). */
+  tls?: ClientTls;
+}
+
+export interface ClientTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
 }
 
 export { readCapped, AnswerTooLarge } from './bounded.js';
@@ -93,7 +101,17 @@ export class HttpPeerClient implements PeerClient {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxBytes = opts.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
     this.probeMs = opts.probeTimeoutMs ?? Math.min(this.timeoutMs, 2000);
-    this.dispatcher = opts.dispatcher ?? new Agent({ connections: opts.connections ?? 16, keepAliveTimeout: 30_000, pipelining: 1 });
+    const tls = opts.tls;
+    this.dispatcher =
+      opts.dispatcher ??
+      new Agent({
+        connections: opts.connections ?? 16,
+        keepAliveTimeout: 30_000,
+        pipelining: 1,
+        // Certificates checked as Node checks them (the CA given, else Node's roots; the
+        // host name against the certificate's names): an agent is who its URI says.
+        ...(tls ? { connect: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}) } } : {}),
+      });
     this.breakers = opts.breaker === false ? undefined : new Breakers(opts.breaker);
   }
 

@@ -26,6 +26,14 @@ export interface Domain {
    * property map (RFC 9275 §6.2.4), named so in its path vectors.
    */
   'persistent-anes'?: PersistentAne[];
+  /** With mTLS: which peers may ask this domain's agent (by certificate subject or fingerprint). */
+  'allowed-peers'?: PeerRule[];
+}
+
+/** One allowed peer: a certificate subject ("CN=as2") or a SHA-256 fingerprint. */
+export interface PeerRule {
+  subject?: string;
+  fingerprint?: string;
 }
 
 /** A link or border published as a persistent ANE under `name` (an ANEName, RFC 9275 §6.1). */
