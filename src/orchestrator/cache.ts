@@ -11,8 +11,7 @@
  * Issue 9 adds two bounds:
  *   bytes   every entry is counted (an estimate of what V8 holds for it: strings, objects,
  *           Map slots; bytes.ts) against `maxBytes`, and past it the least recently used
- *           whole walks go first, then the least recently used per-domain entries of the
- *           domain holding most; /stats reports the count
+ *           go (whole walks or per-domain entries, whichever holds more); /stats reports it
  *   stale   when a domain cannot be revalidated because its agent is down, its entries may
  *           still be used for `maxStaleMs` past their max age, and the answer says it was
  *           (HTTP's stale-if-error, RFC 5861 §4): `serveStale`
@@ -289,19 +288,24 @@ export class WalkCache {
   }
 
   /**
-   * Within maxBytes again: least recently used whole walks first (a walk is rebuilt from
-   * the per-domain entries, so it is the cheapest to lose), then the least recently used
-   * entries of the domain holding most (its shared elements go with its last entry).
+   * Within maxBytes again: whole walks and per-domain entries each lose their least recently
+   * used, whichever of the two holds more (a walk alone is rebuilt from the per-domain
+   * entries; entries alone are useless to flows never asked again: neither may starve the
+   * other); per-domain entries go from the domain holding most.
    */
   private trim(): void {
     while (this.bytes() > this.maxBytes) {
-      if (this.paths.size > 0) {
+      if (this.paths.size > 0 && this.pathBytes >= this.domainBytes) {
         this.dropOldestPath();
         continue;
       }
       let big: DomainEntries | undefined;
       for (const d of this.domains.values()) if (!big || d.bytes > big.bytes) big = d;
-      if (!big || big.bytes <= 0) return;
+      if (!big || big.bytes <= 0) {
+        if (this.paths.size === 0) return;
+        this.dropOldestPath();
+        continue;
+      }
       const from = big.rsa.size >= big.hops.size ? big.rsa : big.hops;
       const key = from.keys().next().value as string | undefined;
       if (key === undefined) {
