@@ -30,6 +30,7 @@ import type { Domain } from '../topology/model.js';
 import { OpenApiValidator, type OpenApiDocument } from '../wire/openapi.js';
 import { Guard } from '../server/guard.js';
 import { createServerFor, type Hygiene } from '../server/listen.js';
+import { ServerMetrics } from '../server/metrics.js';
 
 export interface NetworkOptions {
   domains: Domain[];
@@ -171,7 +172,8 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
         ...(sec.agentTokenHashes ? { tokenHashes: sec.agentTokenHashes } : {}),
         ...(sec.agentRate ? { rate: sec.agentRate } : {}),
       });
-      const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName, mount, guard });
+      const metrics = new ServerMetrics({ refused: () => guard.refused });
+      const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName, mount, guard, metrics });
       agents[i]?.server.on('request', app);
     });
     if (orch) {
@@ -208,6 +210,11 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           memory: { 'rss-bytes': m.rss, 'heap-used-bytes': m.heapUsed },
         };
       };
+      const orchGuard = new Guard({
+        mtls: sec.clientCa !== undefined && sec.identityFor?.('orchestrator') !== undefined,
+        ...(sec.tokenHashes ? { tokenHashes: sec.tokenHashes } : {}),
+        ...(sec.rate ? { rate: sec.rate } : {}),
+      });
       const app = createOrchestratorApp(
         orchestrator,
         {
@@ -216,10 +223,12 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           openapi: opts.openapi,
           hostName,
           mount: mountAlto({ service: new AltoService(netmap, orchestrator), propertyMaps, validator, hostName, bodyLimit: opts.bodyLimit }),
-          guard: new Guard({
-            mtls: sec.clientCa !== undefined && sec.identityFor?.('orchestrator') !== undefined,
-            ...(sec.tokenHashes ? { tokenHashes: sec.tokenHashes } : {}),
-            ...(sec.rate ? { rate: sec.rate } : {}),
+          guard: orchGuard,
+          metrics: new ServerMetrics({
+            client: () => orchPeers.stats(),
+            breakers: () => orchPeers.breakers?.snapshot() ?? [],
+            refused: () => orchGuard.refused,
+            ...(cache ? { cache: () => cache.stats() } : {}),
           }),
         },
         stats,

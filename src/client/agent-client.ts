@@ -168,7 +168,7 @@ export class HttpPeerClient implements PeerClient {
           this.counters.retries++;
           continue;
         }
-        this.breakers?.failure(baseUri, describe(e, timeoutMs));
+        this.failed(baseUri, e, timeoutMs);
         return { ok: false, fault: { code: 'agent-unreachable', message: `${url}: ${describe(e, timeoutMs)}` } };
       }
     }
@@ -208,7 +208,7 @@ export class HttpPeerClient implements PeerClient {
         this.breakers?.success(baseUri);
         return { ok: false, fault: { code: 'agent-error', message: `${url} answered ${status}: ${e.message}` } };
       }
-      this.breakers?.failure(baseUri, describe(e, wait));
+      this.failed(baseUri, e, wait);
       return { ok: false, fault: { code: 'agent-unreachable', message: `${url}: ${describe(e, wait)}` } };
     }
     this.breakers?.success(baseUri);
@@ -234,6 +234,18 @@ export class HttpPeerClient implements PeerClient {
     const probe = await this.getVersion(baseUri, probeMs);
     if (probe.ok || probe.fault.code === 'agent-error') return undefined; // it answers: closed
     return { code: 'agent-unreachable', message: `${baseUri}: probe failed (${probe.fault.message}); ${this.whenAgain(baseUri)}` };
+  }
+
+  /**
+   * A request that got no answer counts against the agent's breaker when the agent had its
+   * full time (the client's timeout), or refused or dropped the connection, or it was the
+   * probe. A timeout shortened by the caller's budget (a recursive walk's share, a deadline
+   * nearly passed, a quick revalidation) says little about the agent: under load it would
+   * open breakers on healthy agents.
+   */
+  private failed(baseUri: string, e: unknown, waited: number): void {
+    const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+    if (!timedOut || waited >= this.timeoutMs || this.breakers?.state(baseUri) === 'half-open') this.breakers?.failure(baseUri, describe(e, waited));
   }
 
   private openFault(baseUri: string, gate: { retryAt: number; failures: number; lastError: string }): FlowFault {

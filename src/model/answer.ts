@@ -50,6 +50,15 @@ export interface PathVectorAnswer {
    * agents could not be asked (HTTP's stale-if-error, RFC 5861 §4): the answer says so.
    */
   stale?: StaleNote[];
+  /** Per flow: an agent's claims on its path that do not add up (flagged, still passed on). */
+  warnings?: Map<FlowId, FlowWarning[]>;
+}
+
+/** A claim flagged on a flow's path (issue 9): what kind, which domain, in words. */
+export interface FlowWarning {
+  kind: 'bandwidth-over-capacity' | 'changed-without-version';
+  domain: string;
+  message: string;
 }
 
 /** A domain served stale in an answer: which version, how old, and why. */

@@ -24,6 +24,7 @@ import { negotiate, parseAccept, parseMediaType, requestMediaType, type MediaTyp
 import type { OpenApiDocument, OpenApiValidator } from '../wire/openapi.js';
 import { decodeFlows, decodeOptions, type RequestOptions } from '../wire/request.js';
 import type { Guard } from './guard.js';
+import type { ServerMetrics } from './metrics.js';
 
 export interface RequestContext {
   /** Domains a recursive walk has crossed (agent-to-agent requests carry them). */
@@ -62,6 +63,8 @@ export interface ServerOptions {
   mount?: (app: express.Express) => void;
   /** Who may ask and how often (guard.ts); none: everyone, unlimited. */
   guard?: Guard;
+  /** Prometheus metrics, served at GET /metrics (metrics.ts). */
+  metrics?: ServerMetrics;
 }
 
 /**
@@ -115,6 +118,7 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
   app.set('etag', false);
   const limit = opts.bodyLimit ?? 8 * 1024 * 1024;
   const log = opts.log ?? (() => {});
+  if (opts.metrics) app.use(opts.metrics.middleware());
 
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
@@ -164,6 +168,7 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
       async (req: Request, res: Response) => {
         const { flows, ctx } = readRequest(req, res.locals.requestForm, route.path, opts, res.locals.peer !== false);
         const answer = await route.handle(flows, ctx);
+        opts.metrics?.observe(answer);
         const host = opts.hostName ?? (req.hostname || 'localhost');
         const encoded = encodeAnswer(route.kind, res.locals.form, answer, { resourceId: route.resourceId, host });
         if (opts.validateResponses) {
@@ -185,6 +190,7 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
   }
 
   opts.mount?.(app);
+  opts.metrics?.mount(app);
 
   app.use((req) => {
     throw new AltoError('E_INVALID_FIELD_VALUE', `no resource at ${req.path}`, { status: 404, field: 'uri', value: req.path });

@@ -6,8 +6,7 @@
  *
  *   - a flow not crossing as3 is answered in well under the timeout, while a query that
  *     does cross it is still waiting (limits are per agent)
- *   - that query's as3 flow faults agent-unreachable when as3's version cannot be
- *     revalidated in 400 ms (or at the lookup's timeout); the next query crossing
+ *   - that query's as3 flow faults agent-unreachable at the lookup's timeout; the next query crossing
  *     as3 faults at once (the breaker is open) and says when as3 will be tried again
  *   - a flow whose walk is cached is answered from the cache, marked stale (RFC 5861)
  *   - after SIGCONT, answers recover without a restart (the breaker's probe closes it)
@@ -86,9 +85,9 @@ describe('a silent agent (SIGSTOP)', function () {
     expect(other.ms, 'a flow not crossing as3').to.be.below(TIMEOUT / 3);
     const first = await crossing;
     expect(first.body['flow-cost-errors'].flow1).to.include({ code: 'agent-unreachable', 'domain-id': 'as3' });
-    // It cost the revalidation of as3's cached version (400 ms), which opened the breaker:
-    // less than the lookup's timeout.
-    expect(first.ms).to.be.at.least(350).and.below(TIMEOUT);
+    // It cost the revalidation of as3's cached version (400 ms, which does not open the
+    // breaker: the agent had less than its timeout) and the lookup's timeout, once.
+    expect(first.ms).to.be.at.least(TIMEOUT).and.below(TIMEOUT + 1500);
 
     // The breaker is open: the next query crossing as3 faults at once, saying until when.
     const second = await ask(B);
