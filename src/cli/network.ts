@@ -206,6 +206,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           'bytes-in': c.bytesIn,
           'bytes-out': c.bytesOut,
           'last-rounds': orchestrator.lastRounds,
+          'claims-flagged': { ...orchestrator.claims.counts },
           ...(cache ? { cache: cache.stats() } : {}),
           memory: { 'rss-bytes': m.rss, 'heap-used-bytes': m.heapUsed },
         };

@@ -21,6 +21,7 @@ import { compressAnswer, withRates } from '../rsa/answer.js';
 import { BatchedWalker, type WalkResult } from './batched.js';
 import type { WalkCache } from './cache.js';
 import { RecursiveWalker } from './recursive.js';
+import { ClaimChecker } from './sanity.js';
 
 export type WalkStrategy = 'batched' | 'recursive' | 'naive';
 
@@ -47,6 +48,8 @@ export class Orchestrator {
   /** Rounds of the last walk to finish, and walks run (counters: GET /xdom-alto/stats). */
   lastRounds = 0;
   walks = 0;
+  /** Agents' contradictory claims, flagged on the flows that cross them (sanity.ts). */
+  readonly claims = new ClaimChecker();
 
   constructor(
     lookup: ServiceLookup,
@@ -92,7 +95,11 @@ export class Orchestrator {
     const elements = new Map<FlowId, PathElement[]>();
     for (const [f, perHop] of resources) if (w.hops.has(f)) elements.set(f, perHop.flat());
     const composed = composeAnswer(ids(flows), elements, w.faults, w.deps);
-    return noted(withRates(resourceState === 'compressed' ? compressAnswer(composed, this.solver) : composed, this.solver), r);
+    this.claims.check(composed); // before compression renames the elements
+    const warnings = composed.warnings;
+    const answer = noted(withRates(resourceState === 'compressed' ? compressAnswer(composed, this.solver) : composed, this.solver), r);
+    if (warnings) answer.warnings = warnings;
+    return answer;
   }
 
   async flowCost(flows: FlowSpec[]): Promise<PathVectorAnswer> {
@@ -100,7 +107,9 @@ export class Orchestrator {
     const { walked: w, resources } = r;
     const elements = new Map<FlowId, PathElement[]>();
     for (const [f, hops] of w.hops) elements.set(f, flowPath(hops, resources.get(f) ?? []));
-    return noted(composeAnswer(ids(flows), elements, w.faults, w.deps), r);
+    const answer = composeAnswer(ids(flows), elements, w.faults, w.deps);
+    this.claims.check(answer);
+    return noted(answer, r);
   }
 
   private async run(flows: FlowSpec[], resources: boolean, resourceState: 'raw' | 'compressed' = 'raw'): Promise<WalkResult> {

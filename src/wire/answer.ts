@@ -165,6 +165,9 @@ function simpleValue(route: RouteKind, answer: PathVectorAnswer): Record<string,
     value['max-total-throughput'] = answer.rates.total;
   }
   if (answer.stale) value['xdom-stale'] = answer.stale;
+  if (answer.warnings) {
+    value['flow-warnings'] = answer.flows.flatMap((f, i) => (answer.warnings?.get(f) ?? []).map((w) => ({ flow: i, kind: w.kind, 'domain-id': w.domain, message: w.message })));
+  }
   if (answer.faults.size > 0) {
     value['flow-errors'] = answer.flows.flatMap((f, i) => {
       const fault = answer.faults.get(f);
@@ -197,6 +200,11 @@ function altoExtras(answer: PathVectorAnswer): Record<string, unknown> {
     }
     out['flow-rates'] = r;
     out['max-total-throughput'] = answer.rates.total;
+  }
+  if (answer.warnings) {
+    const w = dict<unknown>();
+    for (const [f, list] of answer.warnings) w[f] = list.map((x) => ({ kind: x.kind, 'domain-id': x.domain, message: x.message }));
+    out['flow-warnings'] = w;
   }
   return out;
 }

@@ -90,6 +90,7 @@ describe('hostile agents: no agent can take the orchestrator down', function () 
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        (req as unknown as { body: Buffer }).body = Buffer.concat(chunks);
         if (attack && attack.route === route) return attack.act(req, res);
         const headers = { ...req.headers };
         delete headers.host;
@@ -175,6 +176,63 @@ describe('hostile agents: no agent can take the orchestrator down', function () 
       });
     }
   }
+
+  describe('spoofed bandwidths', () => {
+    /** as3's real answers, rewritten: every element's availbw replaced by `bw`, and the capacity it claims. */
+    const spoof = (bw: number, cap?: number): Behaviour => (req, res) => {
+      const target = real.agents[0]?.url as string;
+      const headers = { ...req.headers };
+      delete headers.host;
+      delete headers['content-length'];
+      request(`${target}${(req.url ?? '').replace(/^\/xdom-alto/, '')}`, { method: 'POST', headers, body: (req as unknown as { body: Buffer }).body })
+        .then(async (r) => {
+          const v = (await r.body.json()) as { 'property-map': Record<string, Record<string, unknown>> };
+          for (const p of Object.values(v['property-map'])) {
+            if (typeof p.availbw !== 'number') continue;
+            p.availbw = bw;
+            if (cap !== undefined) p['max-reservable-bandwidth'] = cap;
+          }
+          res.writeHead(r.statusCode, { 'content-type': String(r.headers['content-type']) });
+          res.end(JSON.stringify(v));
+        })
+        .catch(() => res.destroy());
+    };
+
+    it('more available than the capacity it claims, or another value at the same version: a per-flow warning, counted', async () => {
+      const { domains, registry } = loadNetworkDir(EXAMPLE_DIR);
+      // No cache: at one version the cache keeps the first value it was told, so a second one is never used.
+      const net = await startNetwork({
+        domains: domains.map((d) => d.domain).filter((d) => d.id !== 'as3'),
+        registry: { agents: registry.agents.map((a) => (a.domain === 'as3' ? { ...a, uri: proxyUri } : a)) },
+        openapi: loadOpenApi(),
+        validateResponses: true,
+        cacheMaxAgeMs: null,
+      });
+      try {
+        const ask = async () => (await post(`${net.orchestrator?.url}/flow-cost/lookup`, SEED, JSON_CT)).json();
+        attack = { route: 'as-path', act: spoof(9_000_000_000, 100_000_000) };
+        const over = await ask();
+        expect(over['flow-cost-map']).to.have.keys(['flow1', 'flow2']); // passed on, but flagged
+        expect(over['flow-warnings'], JSON.stringify(over)).to.have.keys(['flow2']);
+        expect(over['flow-warnings'].flow2[0]).to.include({ kind: 'bandwidth-over-capacity', 'domain-id': 'as3' });
+        expect(over['flow-warnings'].flow2[0].message).to.match(/as3 claims 9000000000 bit\/s available on .* more than its capacity of 100000000 bit\/s/);
+        attack = undefined;
+        const honest = await ask();
+        expect(honest).to.not.have.property('flow-warnings');
+        attack = { route: 'as-path', act: spoof(9_000_000_000) };
+        const changed = await ask();
+        expect(changed['flow-warnings']?.flow2?.[0]).to.include({ kind: 'changed-without-version', 'domain-id': 'as3' });
+        const s = await stats(net);
+        expect(s['claims-flagged']['bandwidth-over-capacity']).to.be.at.least(1);
+        expect(s['claims-flagged']['changed-without-version']).to.be.at.least(1);
+        const metrics = await (await fetch(`${net.orchestrator?.url?.replace(/\/xdom-alto$/, '')}/metrics`)).text();
+        expect(metrics).to.match(/xdom_agent_claims_flagged_total\{kind="changed-without-version"\} [1-9]/);
+      } finally {
+        attack = undefined;
+        await net.close();
+      }
+    });
+  });
 
   it('an agent client reading /version of a 2 GiB body refuses it unread (the V8 string limit was a crash)', async () => {
     attack = { route: 'version', act: BEHAVIOURS['2 GiB declared']!.act };
