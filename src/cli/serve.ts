@@ -56,7 +56,7 @@ export async function runDemo(flags: ServeFlags & { agentPorts: string; domains?
     `  curl -s -X POST ${orch}/flow-cost/lookup \\${tls ? `\n    --cacert ${tls.dir}/ca.crt --cert ${tls.dir}/scheduler.crt --key ${tls.dir}/scheduler.key \\` : ''}`,
     `    -H 'Content-Type: application/json' -H 'Accept: application/json' \\`,
     `    -d '{"flows":[{"src":"10.0.1.100","dst":"10.0.2.100","ingress":null},{"src":"10.0.1.101","dst":"10.0.3.100","ingress":null}]}'`,
-    `  npm run -s xdom -- query ${orch}`,
+    ...(tls ? [] : [`  npm run -s xdom -- query ${orch}`]),
     '',
     'Serving until Ctrl-C.',
   ];
