@@ -83,6 +83,17 @@ export class WalkCache {
   /** Entries dropped to stay within maxBytes, and times stale entries were served. */
   evictions = 0;
   staleServed = 0;
+  /**
+   * Domains whose agent pushes its versions (an RFC 8895 stream, orchestrator/agent-watch.ts),
+   * with the tag it last pushed: their entries need no revalidation while the stream is up,
+   * and an answer carrying another tag is from before (or just after) a change the stream
+   * tells of, so it is not cached.
+   */
+  private readonly pushedTags = new Map<string, string>();
+  /** Domains seen since the last clear (onNewDomain fires once per domain). */
+  private readonly seen = new Set<string>();
+  /** Called the first time a domain is seen (the orchestrator starts following its agent). */
+  onNewDomain: ((domain: string) => void) | undefined;
 
   constructor(
     readonly maxAgeMs = 1000,
@@ -118,7 +129,7 @@ export class WalkCache {
     for (const v of e.via) {
       const d = this.domains.get(v.domain);
       if (!d || d.tag !== v.tag) return undefined;
-      if (now - d.checkedAt > this.maxAgeMs) {
+      if (now - d.checkedAt > this.maxAgeMs && this.pushedTags.get(v.domain) !== d.tag) {
         // Asked with `due`, before revalidation: it must be revalidated. Asked after, a
         // domain its agent could not revalidate is served stale (serveStale).
         if (due || now > d.staleUntil) late = true;
@@ -149,7 +160,13 @@ export class WalkCache {
 
   /** A domain's version as an answer or a probe showed it; a new tag drops its entries. */
   observe(domain: string, tag: string): void {
+    const pushed = this.pushedTags.get(domain);
+    if (pushed !== undefined && pushed !== tag) return; // the stream knows better (see pushedTags)
     const d = this.domains.get(domain);
+    if (!d && !this.seen.has(domain)) {
+      this.seen.add(domain);
+      this.onNewDomain?.(domain);
+    }
     if (!d || d.tag !== tag) {
       if (d) {
         this.invalidations += d.hops.size + d.rsa.size;
@@ -181,15 +198,38 @@ export class WalkCache {
     return { domain, tag: d.tag, 'age-ms': Math.max(0, Math.round(now - d.checkedAt)), reason };
   }
 
+  /** A version its agent pushed: a new tag drops the domain's entries at once, and it needs no revalidation. */
+  pushed(domain: string, tag: string): void {
+    this.pushedTags.set(domain, tag);
+    this.observe(domain, tag);
+  }
+
+  /** The domain's stream broke: its state is unknown until it is back, so its entries go. */
+  unpushed(domain: string): void {
+    this.pushedTags.delete(domain);
+    const d = this.domains.get(domain);
+    if (d) {
+      this.invalidations += d.hops.size + d.rsa.size;
+      this.domainBytes -= d.bytes;
+      this.domains.delete(domain);
+    }
+  }
+
+  /** Whether the domain's agent is pushing its versions now. */
+  isPushed(domain: string): boolean {
+    return this.pushedTags.has(domain);
+  }
+
   /** Whether a domain's tag must be revalidated before its entries are used. */
   stale(domain: string): boolean {
     const d = this.domains.get(domain);
-    return d !== undefined && this.now() - d.checkedAt > this.maxAgeMs;
+    return d !== undefined && this.now() - d.checkedAt > this.maxAgeMs && this.pushedTags.get(domain) !== d.tag;
   }
 
   /** Forget everything (a cold start). */
   clear(): void {
     this.domains.clear();
+    this.seen.clear();
     this.paths.clear();
     this.pathBytes = 0;
     this.domainBytes = 0;
@@ -272,7 +312,7 @@ export class WalkCache {
     const d = this.domains.get(domain);
     if (!d) return undefined;
     const now = this.now();
-    return now - d.checkedAt <= this.maxAgeMs || now <= d.staleUntil ? d : undefined;
+    return now - d.checkedAt <= this.maxAgeMs || this.pushedTags.get(domain) === d.tag || now <= d.staleUntil ? d : undefined;
   }
 
   private charge(d: DomainEntries, n: number): void {
