@@ -61,6 +61,8 @@ export interface PeerClient {
   version(baseUri: string, timeoutMs?: number): Promise<{ ok: true; vtag: VersionTag } | { ok: false; fault: FlowFault }>;
   close(): Promise<void>;
   stats?(): ClientStats;
+  /** Its connection pool (TLS settings included), for other requests to the same agents (update streams). */
+  readonly dispatcher?: Dispatcher;
 }
 
 export interface ClientOptions {
@@ -89,7 +91,7 @@ export interface ClientTls {
 export { readCapped, AnswerTooLarge } from './bounded.js';
 
 export class HttpPeerClient implements PeerClient {
-  private readonly dispatcher: Dispatcher;
+  readonly dispatcher: Dispatcher;
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
   private readonly probeMs: number;
