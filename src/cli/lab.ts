@@ -54,11 +54,11 @@ export async function runLabUp(flags: LabFlags): Promise<void> {
   const logFile = join(dir, 'logs', 'agents.log');
   const fd = openSync(logFile, 'a');
   const script = process.argv[1] as string;
-  const pid = spawnDetached(process.execPath, [...process.execArgv, script, 'demo', '--domains', state.domainsDir, '--port', String(flags.port), '--agent-ports', flags.agentPorts, '-q'], fd);
+  const pid = spawnDetached(process.execPath, [...process.execArgv, script, 'demo', '--domains', state.domainsDir, '--port', String(flags.port), '--agent-ports', flags.agentPorts, '--no-dynamics', '-q'], fd);
   closeSync(fd);
   state.processes.push({ pid, what: 'agents and orchestrator (xdom demo)', mark: state.domainsDir });
   writeState(state);
-  const text = await waitFor(logFile, /Serving until Ctrl-C\./, pid, 60_000).catch(async (e: Error) => {
+  const text = await waitFor(logFile, /Serving until Ctrl-C/, pid, 60_000).catch(async (e: Error) => {
     await teardownLab(state);
     throw e;
   });

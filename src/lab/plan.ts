@@ -199,7 +199,8 @@ function frrConfigs(r: LabRouter, d: Domain, all: LabRouter[], byId: Map<string,
 
 /** The agents' view: the source file with controller kind frr, its routers, and no static routes. */
 function frrDomain(d: Domain, routers: LabRouter[], opts: PlanOptions): Domain {
-  const { routes: _routes, ...rest } = structuredClone(d);
+  // Routes become BGP policy; a sim's dynamics vary the file's figures, which the routers measure instead.
+  const { routes: _routes, dynamics: _dynamics, ...rest } = structuredClone(d);
   return {
     ...rest,
     routes: [],
