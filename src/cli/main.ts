@@ -21,6 +21,9 @@ import { runTopoGenerate } from './topo.js';
 import { runAgents } from './agents.js';
 import { runSimSet } from './sim.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
+import { securityOptions } from './security-options.js';
+import { runCerts } from './certs.js';
+import { runToken } from './token.js';
 
 /** An option's integer parser: whole numbers from min to max, else `what` as the error. */
 const integer = (min: number, max: number, what: string) => (v: string): number => {
@@ -65,15 +68,16 @@ program
   .option('--domains <dir>', 'directory of domain files and a registry (default: domains/example)')
   .option('--timeout <ms>', 'how long agents and the orchestrator wait for an agent', millis, 10_000)
   .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
+  .option('--tls [dir]', 'serve over mTLS: the certificates of `xdom certs --out DIR`, or made now (needs openssl)')
   .option('--no-dynamics', 'keep the network still (ignore the domain files’ dynamics)')
   .option('--admin-token-file <file>', 'the agents’ admin token for `xdom sim set` (default: a new random token, printed)')
   .option('--coalesce-ms <ms>', 'agents: changes closer together than this are one version', coalesce, 200)
   .option('-q, --quiet', 'no request log')
   .action(runDemo);
 
-/** The options every long-running server takes. */
-function serverOptions(cmd: Command, defaultPort: number, waitsFor: string): Command {
-  return cmd
+/** The options every long-running server takes (and TLS, tokens, limits: security-options.ts). */
+function serverOptions(cmd: Command, defaultPort: number, waitsFor: string, defaultRate = 0): Command {
+  return securityOptions(cmd, defaultRate)
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--port <n>', 'port', port, defaultPort)
     .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
@@ -120,10 +124,29 @@ serverOptions(
     .option('--cache-max-age <ms>', 'batched walk: how long a domain version is trusted before it is revalidated (0: no cache)', age, 1000)
     .option('--max-answer-bytes <size>', 'largest agent answer read', positiveBytes, 64 * 1024 * 1024)
     .option('--deadline <ms>', 'the most one query may take; flows still walking then fault agent-unreachable', millis, 60_000)
+    .option('--cache-max-bytes <size>', 'the cache\'s memory budget (estimated); least recently used entries go first', positiveBytes, 512 * 1024 * 1024)
+    .option('--stale-if-error <ms>', 'how long past --cache-max-age cached answers of a domain whose agent is down are served, marked stale (RFC 5861)', age, 300_000)
     .option('--watch <how>', 'how domain changes are learnt: push (agents\' update streams) or poll (each agent every second)', watchMode, 'push'),
   8080,
   'an agent',
+  200,
 ).action(runOrchestrator);
+
+program
+  .command('certs')
+  .description('make a development CA and a certificate per domain, the orchestrator and a scheduler (needs openssl)')
+  .requiredOption('--out <dir>', 'directory to write')
+  .option('--domains <dir>', 'the network (default: domains/example)')
+  .option('--host <name>', 'another name or address the certificates are valid for (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--days <n>', 'validity', integer(1, 3650, '1 to 3650 days'), 30)
+  .option('--force', 'replace a CA already in --out')
+  .action(runCerts);
+
+program
+  .command('token')
+  .description('make a bearer token for --tokens: prints the token, and the line to add to the tokens file')
+  .argument('<name>', 'who it is for (a scheduler)')
+  .action(runToken);
 
 program
   .command('query')

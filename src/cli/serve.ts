@@ -13,6 +13,7 @@ import type { Domain } from '../topology/model.js';
 import { parsePrefix } from '../model/ip.js';
 import { representative } from '../alto/addr.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
+import { demoTls, securityFrom, type SecurityFlags } from './security-options.js';
 
 interface ServeFlags {
   host: string;
@@ -31,7 +32,7 @@ interface LiveFlags {
 const stamp = () => new Date().toISOString().slice(11, 23);
 const logger = (quiet?: boolean) => (quiet ? undefined : (line: string) => console.error(`${stamp()} ${line}`));
 
-export async function runDemo(flags: ServeFlags & LiveFlags & { agentPorts: string; domains?: string }): Promise<void> {
+export async function runDemo(flags: ServeFlags & LiveFlags & { agentPorts: string; domains?: string; tls?: string | true }): Promise<void> {
   // The demo always has an admin route, so `xdom sim set` works; its token is printed below.
   const adminToken = flags.adminTokenFile ? readToken({ tokenFile: flags.adminTokenFile }) : randomBytes(18).toString('base64url');
   const dir = resolve(flags.domains ?? EXAMPLE_DIR);
@@ -41,7 +42,9 @@ export async function runDemo(flags: ServeFlags & LiveFlags & { agentPorts: stri
     throw new Error(`--agent-ports needs ${domains.length} ports (one per domain in ${dir}), got '${flags.agentPorts}'`);
   }
   const agentPorts = Object.fromEntries(domains.map((d, i) => [d.domain.id, ports[i] as number]));
+  const tls = flags.tls ? demoTls(flags.tls, dir) : undefined;
   const net = await startNetwork({
+    ...(tls ? { security: tls.sec } : {}),
     domains: domains.map((d) => d.domain),
     registry,
     openapi: loadOpenApi(),
@@ -66,7 +69,8 @@ export async function runDemo(flags: ServeFlags & LiveFlags & { agentPorts: stri
     `  ${'orchestrator'.padEnd(w)}  ${orch}`,
     ...net.agents.map((a, i) => `  ${`${a.domain} agent`.padEnd(w)}  ${a.url}   (${domains[i]?.file})`),
     '',
-    ...hints(orch, domains.map((d) => d.domain)),
+    ...(tls ? [`Over mTLS, certificates in ${tls.dir}${typeof flags.tls === 'string' ? '' : ' (removed on exit)'}:`] : []),
+    ...hints(orch, domains.map((d) => d.domain), tls ? `--cacert ${tls.dir}/ca.crt --cert ${tls.dir}/scheduler.crt --key ${tls.dir}/scheduler.key` : undefined),
     '',
     moving.length ? `Live: ${moving.join(', ')} vary over time (--no-dynamics to keep still). Change one yourself:` : 'Change the network yourself:',
     ...(last && lastLink ? [`  XDOM_ADMIN_TOKEN=${adminToken} npm run -s xdom -- sim set ${last.url} --link ${lastLink} --available 2000000`] : []),
@@ -75,8 +79,12 @@ export async function runDemo(flags: ServeFlags & LiveFlags & { agentPorts: stri
   ];
   console.log(lines.join('\n'));
   const off = onSighup(net);
-  await serveUntilSignal(net);
-  off();
+  try {
+    await serveUntilSignal(net);
+  } finally {
+    off();
+    tls?.cleanup();
+  }
 }
 
 /** Addresses that stand for a domain's endpoints: its hosts, else its prefixes' first addresses. */
@@ -93,7 +101,7 @@ function endpointsOf(d: Domain): string[] {
  * domain's first endpoint to the second domain's, and from its second endpoint (or the first
  * again) to the last domain's. On the example network these are the seed's two flows.
  */
-function hints(orch: string, domains: Domain[]): string[] {
+function hints(orch: string, domains: Domain[], curlTls?: string): string[] {
   const first = domains[0];
   const from = first ? endpointsOf(first) : [];
   const flows: { src: string; dst: string }[] = [];
@@ -110,13 +118,15 @@ function hints(orch: string, domains: Domain[]): string[] {
   return [
     seed ? 'Try (the seed’s two flows; flow 2 crosses as1, as2, as3):' : `Try (${flows.map((f) => `${f.src} -> ${f.dst}`).join(', ')}):`,
     `  curl -s -X POST ${orch}/flow-cost/lookup \\`,
+    ...(curlTls ? [`    ${curlTls} \\`] : []),
     `    -H 'Content-Type: application/json' -H 'Accept: application/json' \\`,
     `    -d '${body}'`,
-    `  npm run -s xdom -- query ${orch}${seed ? '' : flows.map((f) => ` -f ${f.src},${f.dst}`).join('')}`,
+    // xdom query speaks plain HTTP or one-way TLS only: over mTLS the curl is the hint.
+    ...(curlTls ? [] : [`  npm run -s xdom -- query ${orch}${seed ? '' : flows.map((f) => ` -f ${f.src},${f.dst}`).join('')}`]),
   ];
 }
 
-export async function runAgent(flags: ServeFlags & LiveFlags & { domain: string; registry: string }): Promise<void> {
+export async function runAgent(flags: ServeFlags & SecurityFlags & LiveFlags & { domain: string; registry: string }): Promise<void> {
   const domain: Domain = loadDomain(flags.domain);
   createController(domain); // fail now, with a clear message, if the kind is unknown
   const registry = loadRegistry(flags.registry);
@@ -129,6 +139,7 @@ export async function runAgent(flags: ServeFlags & LiveFlags & { domain: string;
     orchestratorPort: null,
     agentPorts: { [domain.id]: flags.port },
     bodyLimit: flags.bodyLimit,
+    security: securityFrom(flags, 'agent'),
     client: { timeoutMs: flags.timeout ?? 10_000 },
     log: logger(flags.quiet),
     dynamics: flags.dynamics,
@@ -140,7 +151,7 @@ export async function runAgent(flags: ServeFlags & LiveFlags & { domain: string;
 }
 
 export async function runOrchestrator(
-  flags: ServeFlags & { registry: string; strategy: WalkStrategy; cacheMaxAge: number; maxAnswerBytes: number; deadline: number; watch?: 'push' | 'poll' },
+  flags: ServeFlags & SecurityFlags & { registry: string; strategy: WalkStrategy; cacheMaxAge: number; maxAnswerBytes: number; deadline: number; watch?: 'push' | 'poll'; cacheMaxBytes: number; staleIfError: number },
 ): Promise<void> {
   const registry = loadRegistry(flags.registry);
   const net = await startNetwork({
@@ -152,6 +163,8 @@ export async function runOrchestrator(
     bodyLimit: flags.bodyLimit,
     strategy: flags.strategy,
     deadlineMs: flags.deadline,
+    security: securityFrom(flags, 'orchestrator'),
+    cacheBounds: { maxBytes: flags.cacheMaxBytes, maxStaleMs: flags.staleIfError },
     cacheMaxAgeMs: flags.strategy === 'batched' && flags.cacheMaxAge > 0 ? flags.cacheMaxAge : null,
     client: { timeoutMs: flags.timeout ?? 10_000, maxAnswerBytes: flags.maxAnswerBytes },
     log: logger(flags.quiet),

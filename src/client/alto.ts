@@ -4,6 +4,7 @@
  * answer's JSON (each part's, for multipart answers). What `xdom alto` uses.
  */
 import { request } from 'undici';
+import { DEFAULT_MAX_ANSWER_BYTES, readCapped } from './bounded.js';
 import { ALTO_MEDIA, multipartOf } from '../wire/alto-media.js';
 import { parseJson } from '../wire/json.js';
 import { parseMediaType } from '../wire/mediatype.js';
@@ -150,14 +151,15 @@ export function pickResource(dir: Directory, mediaType: string, accepts: string 
  * 404) leaves `parts` empty and `text` as served, and only a 2xx body or a JSON error body
  * is parsed; a body that does not parse is `parseError`, not an exception.
  */
-export async function ask(method: 'GET' | 'POST', uri: string, mediaType: string, contentType?: string, body?: unknown, timeoutMs = 30_000): Promise<AltoAnswer> {
+export async function ask(method: 'GET' | 'POST', uri: string, mediaType: string, contentType?: string, body?: unknown, timeoutMs = 30_000, maxBytes = DEFAULT_MAX_ANSWER_BYTES): Promise<AltoAnswer> {
   const res = await request(uri, {
     method,
     headers: { accept: `${mediaType.replace(/;type=(.*)$/, '; type="$1"')}, ${ALTO_MEDIA.error}`, ...(contentType ? { 'content-type': contentType } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  const bytes = Buffer.from(await res.body.arrayBuffer());
+  // Capped like every answer a client reads (client/bounded.ts): an IRD is no exception.
+  const bytes = await readCapped(res.body, maxBytes, res.headers);
   const ct = String(res.headers['content-type'] ?? '');
   const text = bytes.toString('utf8');
   const answer: AltoAnswer = { status: res.statusCode, contentType: ct, text, parts: [] };
