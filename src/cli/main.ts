@@ -151,30 +151,31 @@ program
 program
   .command('query')
   .description('ask an agent or the orchestrator about flows (default: the demo orchestrator, the seed’s two flows)')
-  .argument('[url]', 'base URL of an agent or the orchestrator', 'http://127.0.0.1:8080/xdom-alto')
-  .option('-f, --flow <src,dst[,ingress]>', 'a flow (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-  .addOption(new Option('-r, --route <route>', 'which lookup').choices(['flow-cost', 'as-path', 'rsa']).default('flow-cost'))
+  .argument('[url]', 'base URL of an agent or the orchestrator ($XDOM_URL)', process.env.XDOM_URL ?? 'http://127.0.0.1:8080/xdom-alto')
+  .option('-f, --flow <src,dst[,ingress]>', 'a flow (repeatable; default: the seed’s two flows)', (v: string, acc: string[] = []) => [...acc, v])
+  .addOption(new Option('-r, --route <route>', 'which lookup (default: flow-cost where the server has it, else as-path)').choices(['flow-cost', 'as-path', 'rsa']))
   .addOption(new Option('--form <form>', 'answer form to ask for').choices(['simple', 'aggregation', 'multipart']).default('aggregation'))
   .addOption(new Option('--request <form>', 'request form to send').choices(['simple', 'alto']).default('alto'))
   .option('--raw', 'print the raw answer (headers and body) instead of a table')
   .action(runQuery);
 
-const collect = (v: string, acc: string[]) => [...acc, v];
+/** A repeatable option's values; no default value, so help shows no `(default: [])`. */
+const collect = (v: string, acc: string[] = []) => [...acc, v];
 
 program
   .command('alto')
   .description('ask the RFC resources as a scheduler does: read the IRD, pick the resource by media type')
   .addArgument(new Argument('<resource>', 'what to ask').choices(ALTO_RESOURCES))
-  .argument('[url]', 'the server root or its IRD', 'http://127.0.0.1:8080/xdom-alto/')
-  .option('-f, --flow <src,dst>', 'an endpoint pair (repeatable; default: the seed’s two flows)', collect, [] as string[])
+  .argument('[url]', 'the server root or its IRD ($XDOM_URL)', process.env.XDOM_URL ?? 'http://127.0.0.1:8080/xdom-alto/')
+  .option('-f, --flow <src,dst>', 'an endpoint pair (repeatable; default: the seed’s two flows)', collect)
   .option('-m, --metric <metric>', 'routingcost, hopcount, as-hopcount, bw-available (or any metric the IRD lists)', 'routingcost')
-  .option('-c, --constraint <"op value">', 'a cost constraint, e.g. "le 4" (repeatable)', collect, [] as string[])
-  .option('--src-pid <pid>', 'a source PID (repeatable): filtered network or cost map', collect, [] as string[])
-  .option('--dst-pid <pid>', 'a destination PID (repeatable)', collect, [] as string[])
+  .option('-c, --constraint <"op value">', 'a cost constraint, e.g. "le 4" (repeatable)', collect)
+  .option('--src-pid <pid>', 'a source PID (repeatable): filtered network or cost map', collect)
+  .option('--dst-pid <pid>', 'a destination PID (repeatable)', collect)
   .option('--props <list>', 'ANE properties for pathvector, comma-separated')
   .option('--costmap', 'pathvector over PIDs (the cost-map flavour) instead of endpoints')
-  .option('--entity <id>', 'a property-map entity: an address, a prefix or networkmap.pid:<pid> (repeatable)', collect, [] as string[])
-  .option('--property <name>', 'a property to ask for (repeatable)', collect, [] as string[])
+  .option('--entity <id>', 'a property-map entity: an address, a prefix or networkmap.pid:<pid> (repeatable)', collect)
+  .option('--property <name>', 'a property to ask for (repeatable)', collect)
   .option('--raw', 'print the raw answer (headers and body) instead of a table')
   .action(runAlto);
 
@@ -182,7 +183,7 @@ program
   .command('discover')
   .description('find the ALTO server for an address: RFC 8686 U-NAPTR lookups, then the registry')
   .argument('<address>', 'an IPv4 or IPv6 address or prefix')
-  .option('--dns <server>', 'DNS server, addr or addr:port (repeatable; default: the system’s)', collect, [] as string[])
+  .option('--dns <server>', 'DNS server, addr or addr:port (repeatable; default: the system’s)', collect)
   .option('--registry <file>', 'the static registry to fall back on')
   .option('--service <tag>', 'U-NAPTR service parameter', 'ALTO:https')
   .option('--timeout <ms>', 'per DNS query', millis, 2000)
@@ -235,6 +236,18 @@ program
   .action(runAgents);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  console.error(`xdom: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(`xdom: ${describeError(e)}`);
   process.exitCode = 1;
 });
+
+/** One line for people: a file that is not there says so, not `ENOENT: no such file...`. */
+function describeError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err === 'object' && typeof err.path === 'string') {
+    if (err.code === 'ENOENT') return `${err.path}: no such file or directory`;
+    if (err.code === 'EACCES') return `${err.path}: permission denied`;
+    if (err.code === 'EISDIR') return `${err.path}: is a directory, not a file`;
+    if (err.code === 'ENOTDIR') return `${err.path}: a part of the path is not a directory`;
+  }
+  return e instanceof Error ? e.message : String(e);
+}

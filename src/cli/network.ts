@@ -191,7 +191,9 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       agents: opts.registry.agents.map((e) => ({ ...e, uri: uriOf.get(e.domain) ?? e.uri })),
     };
     const lookup = new RegistryLookup(registry);
-    const common = { bodyLimit: opts.bodyLimit, validateResponses: opts.validateResponses ?? false, log: opts.log };
+    // Each server's log lines say which server wrote them: a demo runs several in one process.
+    const logAs = (who: string) => (opts.log ? { log: (line: string) => opts.log?.(`[${who}] ${line}`) } : {});
+    const common = { bodyLimit: opts.bodyLimit, validateResponses: opts.validateResponses ?? false };
     const agentDoc = OpenApiValidator.forRole(opts.openapi, 'agent');
     const agentValidator = new OpenApiValidator(agentDoc);
     opts.domains.forEach((d, i) => {
@@ -218,7 +220,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
         ...(sec.agentRate ? { rate: sec.agentRate } : {}),
       });
       const metrics = new ServerMetrics({ refused: () => guard.refused });
-      const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName, mount, guard, metrics });
+      const app = createAgentApp(service, { ...common, ...logAs(d.id), validator: agentValidator, openapi: agentDoc, hostName, mount, guard, metrics });
       agents[i]?.server.on('request', app);
     });
     if (orch) {
@@ -240,7 +242,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       const uriOf = new Map(registry.agents.map((a) => [a.domain, a.uri]));
       // Follows the agents the cache or a subscribed query depends on; their changes recompute the room's queries.
       let room: LiveRoom | undefined;
-      const watch = new AgentWatch({ uriOf: (d) => uriOf.get(d), peers: orchPeers, ...(cache ? { cache } : {}), onChange: (d) => room?.changed(d), mode: opts.watch ?? 'push', ...(opts.log ? { log: opts.log } : {}) });
+      const watch = new AgentWatch({ uriOf: (d) => uriOf.get(d), peers: orchPeers, ...(cache ? { cache } : {}), onChange: (d) => room?.changed(d), mode: opts.watch ?? 'push', ...logAs('orchestrator') });
       watches.push(watch);
       if (cache) cache.onNewDomain = (d) => watch.follow(d);
       room = new LiveRoom(altoCatalog({ netmap, source: orchestrator, propertyMaps, validator, hostName, depends: 'recorded' }), {
@@ -281,6 +283,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
         orchestrator,
         {
           ...common,
+          ...logAs('orchestrator'),
           validator,
           openapi: opts.openapi,
           hostName,
@@ -335,17 +338,18 @@ function agentAlto(
   const propertyMaps = new PropertyMaps(netmap, new Map([[d.id, d.asn]]), PROPMAP_ID, source.directory());
   const persistent = propertyMaps.definesAnes ? async () => [await propertyMaps.vtag()] : undefined;
   const aneProperties = propertyMaps.definesAnes ? [...ANE_PROPERTIES, PERSISTENT_ENTITY_ID] : ANE_PROPERTIES;
+  const outside = source.outside();
   // The live room: every RFC resource of this agent, plus its version (what the orchestrator follows).
   const version = { id: VERSION_ID, mediaType: 'application/json', compute: async () => ({ meta: { vtag: service.version() } }) };
   const room = new LiveRoom(
-    altoCatalog({ netmap, source, persistent, propertyMaps, aneProperties, validator, hostName, depends: { own: d.id }, extra: [version] }),
+    altoCatalog({ netmap, source, persistent, ...(outside ? { outside } : {}), propertyMaps, aneProperties, validator, hostName, depends: { own: d.id }, extra: [version] }),
     historyLimit ? { historyLimit } : {},
   );
   service.clock.events.subscribe((e) => room.changed(e.domain));
   const streams = new UpdateStreamService({ room, base: '/xdom-alto', hostName, ...(keepAliveMs ? { keepAliveMs } : {}) });
   const tips = new TipsService({ room, base: '/xdom-alto', hostName });
   const mount = mountAlto({
-    service: new AltoService(netmap, source, persistent),
+    service: new AltoService(netmap, source, persistent, outside),
     propertyMaps,
     aneProperties,
     validator,
