@@ -23,7 +23,7 @@ export interface Hygiene {
   maxConnections: number;
 }
 
-export const DEFAULT_HYGIENE: Hygiene = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1024 };
+export const DEFAULT_HYGIENE: Hygiene = { headersTimeoutMs: 20_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000, maxConnections: 1024 };
 
 export interface TlsServerFiles {
   cert: Buffer;
