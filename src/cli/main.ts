@@ -11,6 +11,7 @@
  *   xdom schema         write the JSON Schemas of the files (domains/*.schema.json)
  *   xdom topo generate  write a generated multi-AS network (domain files and registry)
  *   xdom agents         serve every agent of a network from one process
+ *   xdom watch          follow a server's update stream (RFC 8895) and print each change
  */
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { runAgent, runDemo, runOrchestrator } from './serve.js';
@@ -19,6 +20,7 @@ import { ALTO_RESOURCES, runAlto, runDiscover } from './alto.js';
 import { runSchema, runValidate } from './validate.js';
 import { runTopoGenerate } from './topo.js';
 import { runAgents } from './agents.js';
+import { runWatch } from './watch.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
 
 /** An option's integer parser: whole numbers from min to max, else `what` as the error. */
@@ -188,6 +190,20 @@ program
   .option('--coalesce-ms <ms>', 'changes closer together than this are one version', coalesce, 200)
   .option('-q, --quiet', 'no request log')
   .action(runAgents);
+
+program
+  .command('watch')
+  .description('follow the RFC 8895 update stream: each flow’s bottleneck as it moves (default: the demo orchestrator, the seed’s two flows)')
+  .argument('[url]', 'base URL of the orchestrator or an agent', 'http://127.0.0.1:8080/xdom-alto')
+  .option('-f, --flow <src,dst>', 'a flow to watch (repeatable)', collect, [] as string[])
+  .option('--resource <id>', 'follow this resource instead (any id the update stream uses)')
+  .option('--input <json>', 'with --resource: the input of a POST resource')
+  .option('--raw', 'print the events as they come')
+  .option('--count <n>', 'exit after n lines', count)
+  .action(async (url: string, flags: Parameters<typeof runWatch>[1]) => {
+    await runWatch(url, flags);
+    process.exit(0); // keep-alive sockets of the client would hold the process a while
+  });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`xdom: ${e instanceof Error ? e.message : String(e)}`);
