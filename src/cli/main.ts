@@ -21,6 +21,7 @@ import { runSchema, runValidate } from './validate.js';
 import { runTopoGenerate } from './topo.js';
 import { runAgents } from './agents.js';
 import { runWatch } from './watch.js';
+import { runSimSet } from './sim.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
 
 /** An option's integer parser: whole numbers from min to max, else `what` as the error. */
@@ -66,6 +67,8 @@ program
   .option('--domains <dir>', 'directory of domain files and a registry (default: domains/example)')
   .option('--timeout <ms>', 'how long agents and the orchestrator wait for an agent', millis, 10_000)
   .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
+  .option('--no-dynamics', 'keep the network still (ignore the domain files’ dynamics)')
+  .option('--admin-token-file <file>', 'the agents’ admin token for `xdom sim set` (default: a new random token, printed)')
   .option('--coalesce-ms <ms>', 'agents: changes closer together than this are one version', coalesce, 200)
   .option('-q, --quiet', 'no request log')
   .action(runDemo);
@@ -89,7 +92,26 @@ serverOptions(
     .option('--coalesce-ms <ms>', 'changes closer together than this are one version', coalesce, 200),
   8081,
   'the next agent',
-).action(runAgent);
+)
+  .option('--no-dynamics', 'keep a sim domain still (ignore the file’s dynamics)')
+  .option('--admin-token-file <file>', 'serve POST /xdom-alto/admin/sim (xdom sim set) to holders of this token')
+  .action(runAgent);
+
+const bps = integer(0, Number.MAX_SAFE_INTEGER, 'a bandwidth in bit/s, a whole number');
+program
+  .command('sim')
+  .description('change a simulated domain at run time (through its agent’s admin route)')
+  .command('set')
+  .description('set a link’s or border’s available bandwidth, or take it down or up')
+  .argument('<url>', 'the agent, e.g. http://127.0.0.1:8083/xdom-alto')
+  .requiredOption('--link <id>', 'the link or border id (e.g. ilink0)')
+  .option('--available <bps>', 'available bandwidth, bit/s', bps)
+  .option('--down', 'take it down (paths avoid it)')
+  .option('--up', 'bring it back up')
+  .option('--token <token>', 'the admin token (or --token-file, or XDOM_ADMIN_TOKEN)')
+  .option('--token-file <file>', 'a file holding the admin token')
+  .option('--timeout <ms>', 'how long to wait for the agent', millis, 10_000)
+  .action(runSimSet);
 
 serverOptions(
   program

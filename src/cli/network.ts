@@ -20,6 +20,8 @@ import { DomainService } from '../agent/service.js';
 import { PrivacyPolicy } from '../agent/privacy.js';
 import { HttpPeerClient, type ClientOptions } from '../client/agent-client.js';
 import { createController } from '../controller/registry.js';
+import { SimController } from '../controller/sim.js';
+import { mountSimAdmin, tokenDigest } from '../agent/admin.js';
 import { RegistryLookup, type Registry } from '../lookup/registry.js';
 import { createOrchestratorApp } from '../orchestrator/http.js';
 import { Orchestrator, type WalkStrategy } from '../orchestrator/walk.js';
@@ -53,6 +55,10 @@ export interface NetworkOptions {
   cacheMaxAgeMs?: number | null;
   /** The most one orchestrator query may take, ms (none by default). */
   deadlineMs?: number;
+  /** Run the domain files' `dynamics` (sim controllers; default off: tests want still networks). */
+  dynamics?: boolean;
+  /** Agents serve POST /xdom-alto/admin/sim to holders of this token (sim domains only). */
+  adminToken?: string;
   /** Agents: changes closer together than this are one version (default 200 ms). */
   coalesceMs?: number;
   /** Live services: keep-alive interval of update streams, ms (default 15 s). */
@@ -98,6 +104,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
   const orchPeers = new HttpPeerClient(opts.client);
   const lives: LiveParts[] = [];
   const watches: AgentWatch[] = [];
+  const stoppers: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const w of watches) w.close();
     for (const l of lives) {
@@ -105,6 +112,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       l.tips.close();
       l.room.close();
     }
+    await Promise.all(stoppers.map((s) => s()));
     await Promise.all(
       servers.map(
         (s) =>
@@ -132,15 +140,22 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     const agentDoc = OpenApiValidator.forRole(opts.openapi, 'agent');
     const agentValidator = new OpenApiValidator(agentDoc);
     opts.domains.forEach((d, i) => {
-      const controller = createController(d);
+      const controller = createController(d, { dynamics: opts.dynamics ?? false });
       const a = agents[i];
       if (a) a.controller = controller;
       const privacy = new PrivacyPolicy(d);
       const service = new DomainService(controller, lookup, peers, { solver, privacy, ...(opts.coalesceMs !== undefined ? { coalesceMs: opts.coalesceMs } : {}) });
+      stoppers.push(() => service.close(), () => controller.close?.());
       const hostName = `${d.id}.xdom-alto`;
-      const { mount, live } = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit, opts.keepAliveMs, opts.historyLimit);
+      const { mount: alto, live } = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit, opts.keepAliveMs, opts.historyLimit);
       lives.push(live);
       if (a) Object.assign(a, { service, live });
+      const admin = opts.adminToken !== undefined && controller instanceof SimController ? controller : undefined;
+      const tokenSha256 = opts.adminToken === undefined ? undefined : tokenDigest(opts.adminToken);
+      const mount = (app: Express) => {
+        if (admin && tokenSha256) mountSimAdmin(app, { tokenSha256, set: (c) => admin.set(c), version: () => service.version() }, agentValidator);
+        alto(app);
+      };
       const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName, mount });
       agents[i]?.server.on('request', app);
     });
