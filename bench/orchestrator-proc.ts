@@ -19,6 +19,7 @@ export interface OrchestratorStats {
   'bytes-in': number;
   'bytes-out': number;
   'last-rounds': number;
+  live?: { streams: number; agents: Record<string, number> };
   memory: { 'rss-bytes': number; 'heap-used-bytes': number };
 }
 
@@ -32,7 +33,7 @@ export interface OrchestratorProc {
   close(): Promise<void>;
 }
 
-export async function startOrchestrator(registry: Registry, strategy: WalkStrategy): Promise<OrchestratorProc> {
+export async function startOrchestrator(registry: Registry, strategy: WalkStrategy, extra: string[] = []): Promise<OrchestratorProc> {
   const dir = mkdtempSync(join(tmpdir(), 'xdom-bench-'));
   const file = join(dir, 'registry.json');
   writeFileSync(file, JSON.stringify(registry));
@@ -43,6 +44,7 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
     '--registry', file, '--port', '0', '--strategy', strategy,
     '--cache-max-age', strategy === 'batched' ? '3600000' : '0',
     '--body-limit', '256m', '--max-answer-bytes', '512m', '--timeout', '600000', '--deadline', '3600000', '-q',
+    ...extra,
   ];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   process.once('exit', () => proc.kill('SIGTERM'));

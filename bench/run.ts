@@ -8,6 +8,8 @@
  *   compress  resource-state compression: raw vs compressed rows and time per call, per LP
  *             solver (HiGHS warm-started, HiGHS fresh per solve, yalps) on the same states
  *
+ *   live      change-to-subscriber latency, 1,000 SSE subscribers, push vs polling at scale (live.ts)
+ *
  * Writes bench/results/latest.json. `--quick` runs fewer iterations.
  */
 import { writeFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ import type { AnswerForm } from '../src/wire/forms.js';
 import { startExample, SEED_ALTO_RSA } from '../test/helpers/network.js';
 import { benchCompression, type CompressionRow } from './compression.js';
 import { benchWalk, type WalkRow } from './walk.js';
+import { benchLive, type LiveRow } from './live.js';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 500 : 3000;
@@ -149,9 +152,17 @@ for (const r of walk) {
     `${String(r.ases).padStart(4)} ${String(r.flows).padStart(7)}  ${r.strategy.padEnd(8)}  ${(r.cold ? 'cold' : 'warm').padEnd(5)} ${r.median_ms.toFixed(1).padStart(9)} ${r.p95_ms.toFixed(1).padStart(8)} ${String(r.requests).padStart(9)} ${String(r.rounds).padStart(7)} ${String(r.bytes).padStart(10)} ${String(r.rss_mb).padStart(7)} ${String(r.faults).padStart(7)}  ${vs}`,
   );
 }
+const live: LiveRow[] = await benchLive(quick, (l) => process.stderr.write(`${l}\n`));
+console.log('\nlive        variant                 samples  median_ms   p99_ms  other');
+for (const r of live) {
+  const { scenario, variant, samples, median_ms, p99_ms, ...other } = r;
+  console.log(
+    `${scenario.padEnd(11)} ${variant.padEnd(22)} ${String(samples).padStart(8)} ${(median_ms ?? 0).toFixed(1).padStart(10)} ${(p99_ms ?? 0).toFixed(1).padStart(8)}  ${Object.entries(other).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+  );
+}
 const out = join(ROOT, 'bench', 'results', 'latest.json');
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, live }, null, 2)}\n`,
 );
 console.log(`\nwrote ${out}`);

@@ -210,6 +210,7 @@ program
   .option('--host <addr>', 'address to bind', '127.0.0.1')
   .option('--body-limit <size>', 'largest request body', bytes, 64 * 1024 * 1024)
   .option('--coalesce-ms <ms>', 'changes closer together than this are one version', coalesce, 200)
+  .option('--admin-token-file <file>', 'serve POST /xdom-alto/admin/sim (xdom sim set) on every agent to holders of this token')
   .option('-q, --quiet', 'no request log')
   .action(runAgents);
 

@@ -82,6 +82,8 @@ export async function runWatch(url: string, flags: WatchFlags, print: (line: str
     const stream = openUpdateStream({
       url: service,
       body: { add },
+      // The headers come with the first answers: a query of many flows may take a while.
+      connectTimeoutMs: 120_000,
       onEvent: (e) => {
         if (flags.raw) {
           out(`${stamp()}  event: ${e.event}${e.id ? `  id: ${e.id}` : ''}\n${e.data}\n`);

@@ -47,7 +47,8 @@ interface Followed {
 export class AgentWatch {
   private readonly followed = new Map<string, Followed>();
   private closed = false;
-  readonly counters = { streams: 0, reconnects: 0, pushes: 0, polls: 0, changes: 0 };
+  /** `requests`: HTTP requests of its own (IRD reads, stream opens); polls go through the peer client. */
+  readonly counters = { streams: 0, reconnects: 0, pushes: 0, polls: 0, changes: 0, requests: 0 };
 
   constructor(private readonly o: AgentWatchOptions) {}
 
@@ -92,6 +93,7 @@ export class AgentWatch {
     }
     const state = new StreamState();
     let up = false;
+    this.counters.requests++;
     const stream = openUpdateStream({
       url,
       body: { add: { v: { 'resource-id': VERSION_RESOURCE } } },
@@ -176,6 +178,7 @@ export class AgentWatch {
 
   /** The agent's update stream URI from its IRD; undefined: it has none; null: no answer. */
   private async streamUrl(f: Followed): Promise<string | undefined | null> {
+    this.counters.requests++;
     try {
       const irdUrl = `${f.uri}/`;
       const res = await request(irdUrl, { headers: { accept: 'application/alto-directory+json' }, headersTimeout: 5000, bodyTimeout: 5000 });
