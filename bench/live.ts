@@ -216,11 +216,13 @@ async function subscribers(quick: boolean, log: (s: string) => void): Promise<Li
   const subs: Sub[] = [];
   try {
     const rssOf = async () => (await orch.stats()).memory['rss-bytes'] / 2 ** 20;
+    const heapOf = async () => (await orch.stats()).memory['heap-used-bytes'] / 2 ** 20;
     // Warm: one query through every agent, then idle.
     const warm = subscribe(`${orch.url}/updates`, { w: { 'resource-id': 'flowcost', input: { 'cost-type': BW, flows: { f: { 'ipv4:source': '10.0.1.1', 'ipv4:destination': '10.0.3.1' } } } } });
     await until(() => warm.fullBytes > 0, 20_000, 'the warm-up answer');
     await sleep(1000);
     const idle = await rssOf();
+    const idleHeap = await heapOf();
     for (let i = 0; i < n; i++) {
       const src = `10.0.1.${1 + (i % 250)}`;
       const dst = `10.0.${2 + (Math.floor(i / 250) % 2)}.${1 + Math.floor(i / 500)}`;
@@ -229,10 +231,11 @@ async function subscribers(quick: boolean, log: (s: string) => void): Promise<Li
     await until(() => subs.every((s) => s.fullBytes > 0), 120_000, 'every subscriber answered');
     await sleep(2000);
     const loaded = await rssOf();
+    const heap = await heapOf();
     const streams = (await orch.stats()).live?.streams ?? 0;
     warm.stream.close();
-    const row: LiveRow = { scenario: 'subscribers', variant: `${n} SSE clients`, samples: n, streams, idle_rss_mb: Math.round(idle), rss_mb: Math.round(loaded), over_idle_mb: Math.round(loaded - idle), kb_per_subscriber: +(((loaded - idle) * 1024) / n).toFixed(1) };
-    log(`  subscribers: ${n} streams open (${streams}), RSS ${row.idle_rss_mb} -> ${row.rss_mb} MB, ${row.kb_per_subscriber} KB each`);
+    const row: LiveRow = { scenario: 'subscribers', variant: `${n} SSE clients`, samples: n, streams, idle_rss_mb: Math.round(idle), rss_mb: Math.round(loaded), over_idle_mb: Math.round(loaded - idle), kb_per_subscriber: +(((loaded - idle) * 1024) / n).toFixed(1), heap_over_idle_mb: +(heap - idleHeap).toFixed(1), heap_kb_per_subscriber: +(((heap - idleHeap) * 1024) / n).toFixed(1) };
+    log(`  subscribers: ${n} streams open (${streams}), RSS ${row.idle_rss_mb} -> ${row.rss_mb} MB (${row.kb_per_subscriber} KB each), heap +${row.heap_over_idle_mb} MB (${row.heap_kb_per_subscriber} KB each)`);
     return row;
   } finally {
     for (const s of subs) s.stream.close();
