@@ -27,7 +27,10 @@ import { acceptFor } from '../src/wire/forms.js';
 import { encodeFlowRequest } from '../src/wire/request.js';
 import { startExample } from '../test/helpers/network.js';
 import { startOrchestrator, type OrchestratorProc } from './orchestrator-proc.js';
-import { BASE_PORT, flowsFor, startAgents } from './walk.js';
+import { flowsFor, startAgents } from './walk.js';
+
+/** Fixed agent ports of the scale scenario: not the walk scenario's (both may run on one machine). */
+const LIVE_BASE_PORT = 23000;
 
 export interface LiveRow {
   scenario: string;
@@ -125,16 +128,19 @@ async function hotElements(orch: OrchestratorProc, flows: FlowSpec[]): Promise<{
 async function scale(quick: boolean, log: (s: string) => void): Promise<LiveRow[]> {
   const ases = quick ? 200 : 1000;
   const total = quick ? 1000 : 10_000;
-  const per = 100;
+  // Subscriptions of 1,000 flows (quick 100): ten schedulers' batches, each one walk per change.
+  const per = quick ? 100 : 1000;
   const seconds = quick ? 8 : 30;
   const seed = 'bench';
   const dir = mkdtempSync(join(tmpdir(), 'xdom-live-bench-'));
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, TOKEN);
   log(`live scale: ${ases} ASes, ${total} subscribed flows in subscriptions of ${per}, one change a second for ${seconds} s`);
-  const agents = await startAgents(ases, seed, Math.max(1, Math.min(2, cpus().length)), ['--admin-token-file', tokenFile, '--coalesce-ms', '200']);
+  const t0 = performance.now();
+  const at = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
+  const agents = await startAgents(ases, seed, Math.max(1, Math.min(2, cpus().length)), ['--admin-token-file', tokenFile, '--coalesce-ms', '200'], LIVE_BASE_PORT);
   const uri = new Map(agents.registry.agents.map((a) => [a.domain, a.uri]));
-  const hosts = generateTopology({ ases, seed, basePort: BASE_PORT }).domains.flatMap((d) => d.hosts.map((h) => h.address));
+  const hosts = generateTopology({ ases, seed, basePort: LIVE_BASE_PORT }).domains.flatMap((d) => d.hosts.map((h) => h.address));
   const flows = flowsFor(hosts, total, 7);
   const rows: LiveRow[] = [];
   try {
@@ -142,13 +148,15 @@ async function scale(quick: boolean, log: (s: string) => void): Promise<LiveRow[
       const orch = await startOrchestrator(agents.registry, 'batched', ['--watch', mode]);
       const subs: Sub[] = [];
       try {
-        const hot = (await hotElements(orch, flows)).slice(0, 20);
+        // The same flows as the subscriptions (no ports: the same cache keys), so they start warm.
+        const hot = (await hotElements(orch, flows.map((f) => ({ id: f.id, src: f.src, dst: f.dst, ingress: null })))).slice(0, 20);
         for (let i = 0; i < total; i += per) {
           const group = flows.slice(i, i + per);
           const input = { 'cost-type': BW, flows: Object.fromEntries(group.map((f) => [f.id, { 'ipv4:source': f.src, 'ipv4:destination': f.dst }])) };
           subs.push(subscribe(`${orch.url}/updates`, { fc: { 'resource-id': 'flowcost', input } }));
         }
-        await until(() => subs.every((s) => s.fullBytes > 0), 300_000, () => `every subscription answered (${subs.filter((s) => s.fullBytes > 0).length} of ${subs.length}; ended: ${subs.filter((s) => s.ended).map((s) => s.ended).join('; ')})`);
+        await until(() => subs.every((s) => s.fullBytes > 0), 900_000, () => `every subscription answered (${subs.filter((s) => s.fullBytes > 0).length} of ${subs.length}; ended: ${subs.filter((s) => s.ended).map((s) => s.ended).join('; ')})`);
+        log(`  ${mode}: ${subs.length} subscriptions answered at ${at()}`);
         await sleep(2000); // the agent streams settle
         const latencies: number[] = [];
         const ratios: number[] = [];
