@@ -19,6 +19,7 @@ export interface OrchestratorStats {
   'bytes-in': number;
   'bytes-out': number;
   'last-rounds': number;
+  live?: { streams: number; agents: Record<string, number> };
   memory: { 'rss-bytes': number; 'heap-used-bytes': number };
 }
 

@@ -9,6 +9,7 @@
  *             solver (HiGHS warm-started, HiGHS fresh per solve, yalps) on the same states
  *   trust     never-repeated flows against a cache budget (peak RSS vs budget), and
  *             flow-cost throughput with mTLS on vs off (bench/trust.ts)
+ *   live      change-to-subscriber latency, 1,000 SSE subscribers, push vs polling at scale (live.ts)
  *
  * Writes bench/results/latest.json. `--quick` runs fewer iterations.
  */
@@ -25,6 +26,7 @@ import type { AnswerForm } from '../src/wire/forms.js';
 import { startExample, SEED_ALTO_RSA } from '../test/helpers/network.js';
 import { benchCompression, type CompressionRow } from './compression.js';
 import { benchWalk, type WalkRow } from './walk.js';
+import { benchLive, type LiveRow } from './live.js';
 import { benchNeverRepeated, benchTls } from './trust.js';
 import { benchFrr } from './frr.js';
 
@@ -167,9 +169,17 @@ if (tls.length > 0) {
 // Issue 13: the FRR lab (skipped without root and FRR).
 const frr = await benchFrr(quick, log);
 if (!frr.skipped) console.log(`\nfrr lab: ${JSON.stringify(frr)}`);
+const live: LiveRow[] = await benchLive(quick, (l) => process.stderr.write(`${l}\n`));
+console.log('\nlive        variant                 samples  median_ms   p99_ms  other');
+for (const r of live) {
+  const { scenario, variant, samples, median_ms, p99_ms, ...other } = r;
+  console.log(
+    `${scenario.padEnd(11)} ${variant.padEnd(22)} ${String(samples).padStart(8)} ${(median_ms ?? 0).toFixed(1).padStart(10)} ${(p99_ms ?? 0).toFixed(1).padStart(8)}  ${Object.entries(other).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+  );
+}
 const out = join(ROOT, 'bench', 'results', 'latest.json');
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, trust: { neverRepeated, tls }, frr }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, trust: { neverRepeated, tls }, frr, live }, null, 2)}\n`,
 );
 console.log(`\nwrote ${out}`);

@@ -42,13 +42,13 @@ export interface WalkRow {
  * shards-th domain on the generated registry's fixed ports, so that one event loop does
  * not serve all 1,000 agents.
  */
-async function startAgents(ases: number, seed: string, shards: number): Promise<{ procs: ChildProcess[]; registry: Registry }> {
+export async function startAgents(ases: number, seed: string, shards: number, extra: string[] = [], basePort = BASE_PORT): Promise<{ procs: ChildProcess[]; registry: Registry }> {
   const procs: ChildProcess[] = [];
   const ready = Array.from({ length: shards }, (_, i) => {
     const proc = spawn(
       process.execPath,
       // XDOM_BENCH_AGENT_ARGS: extra node flags for the agents (e.g. --cpu-prof to profile them).
-      [...(process.env.XDOM_BENCH_AGENT_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'agents', '--ases', String(ases), '--seed', seed, '--base-port', String(BASE_PORT), '--shard', `${i}/${shards}`, '-q'],
+      [...(process.env.XDOM_BENCH_AGENT_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'agents', '--ases', String(ases), '--seed', seed, '--base-port', String(basePort), '--shard', `${i}/${shards}`, '-q', ...extra],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     procs.push(proc);
@@ -75,9 +75,9 @@ async function startAgents(ases: number, seed: string, shards: number): Promise<
 }
 
 /** Agents' fixed ports (below the ephemeral range) when served in shards. */
-const BASE_PORT = 21000;
+export const BASE_PORT = 21000;
 
-function flowsFor(hosts: string[], n: number, seed: number): FlowSpec[] {
+export function flowsFor(hosts: string[], n: number, seed: number): FlowSpec[] {
   const r = new Rng(`flows-${seed}`);
   const rnd = () => r.next();
   const out: FlowSpec[] = [];

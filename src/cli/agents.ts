@@ -7,6 +7,7 @@
  */
 import { loadNetworkDir, loadOpenApi } from './load.js';
 import { startNetwork } from './network.js';
+import { readToken } from './sim.js';
 import { generateTopology } from '../topology/generate/index.js';
 import type { Domain } from '../topology/model.js';
 import type { Registry } from '../lookup/registry.js';
@@ -22,6 +23,7 @@ export interface AgentsFlags {
   quiet?: boolean;
   bodyLimit: number;
   coalesceMs?: number;
+  adminTokenFile?: string;
 }
 
 export async function runAgents(flags: AgentsFlags): Promise<void> {
@@ -59,6 +61,7 @@ export async function runAgents(flags: AgentsFlags): Promise<void> {
     orchestratorPort: null,
     bodyLimit: flags.bodyLimit,
     ...(flags.coalesceMs !== undefined ? { coalesceMs: flags.coalesceMs } : {}),
+    ...(flags.adminTokenFile ? { adminToken: readToken({ tokenFile: flags.adminTokenFile }) } : {}),
     ...(flags.quiet ? {} : { log: (l: string) => console.error(l) }),
   });
   console.error(`${domains.length} agents serving on ${flags.host} after ${((performance.now() - started) / 1000).toFixed(1)} s`);

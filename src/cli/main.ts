@@ -12,6 +12,7 @@
  *   xdom topo generate  write a generated multi-AS network (domain files and registry)
  *   xdom agents         serve every agent of a network from one process
  *   xdom lab            the example network over real FRR routers in namespaces (Linux, root)
+ *   xdom watch          follow a server's update stream (RFC 8895) and print each change
  */
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { runAgent, runDemo, runOrchestrator } from './serve.js';
@@ -21,6 +22,7 @@ import { runSchema, runValidate } from './validate.js';
 import { runTopoGenerate } from './topo.js';
 import { runAgents } from './agents.js';
 import { runLabDown, runLabStatus, runLabTraffic, runLabUp } from './lab.js';
+import { runWatch } from './watch.js';
 import { runSimSet } from './sim.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
 import { securityOptions } from './security-options.js';
@@ -234,6 +236,7 @@ program
   .option('--host <addr>', 'address to bind', '127.0.0.1')
   .option('--body-limit <size>', 'largest request body', bytes, 64 * 1024 * 1024)
   .option('--coalesce-ms <ms>', 'changes closer together than this are one version', coalesce, 200)
+  .option('--admin-token-file <file>', 'serve POST /xdom-alto/admin/sim (xdom sim set) on every agent to holders of this token')
   .option('-q, --quiet', 'no request log')
   .action(runAgents);
 
@@ -255,6 +258,19 @@ labOptions(lab.command('traffic').description('an iperf3 stream across the lab (
   .option('--seconds <n>', 'how long', integer(1, 3600, 'seconds, 1 to 3600'), 10)
   .option('--bitrate <bps>', 'target rate in bit/s (default: as fast as TCP goes)', integer(1, 100_000_000_000, 'a rate in bit/s'))
   .action(runLabTraffic);
+program
+  .command('watch')
+  .description('follow the RFC 8895 update stream: each flow’s bottleneck as it moves (default: the demo orchestrator, the seed’s two flows)')
+  .argument('[url]', 'base URL of the orchestrator or an agent', 'http://127.0.0.1:8080/xdom-alto')
+  .option('-f, --flow <src,dst>', 'a flow to watch (repeatable)', collect, [] as string[])
+  .option('--resource <id>', 'follow this resource instead (any id the update stream uses)')
+  .option('--input <json>', 'with --resource: the input of a POST resource')
+  .option('--raw', 'print the events as they come')
+  .option('--count <n>', 'exit after n lines', count)
+  .action(async (url: string, flags: Parameters<typeof runWatch>[1]) => {
+    await runWatch(url, flags);
+    process.exit(0); // keep-alive sockets of the client would hold the process a while
+  });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`xdom: ${describeError(e)}`);

@@ -74,6 +74,8 @@ export async function runDemo(flags: ServeFlags & LiveFlags & { agentPorts: stri
     '',
     moving.length ? `Live: ${moving.join(', ')} vary over time (--no-dynamics to keep still). Change one yourself:` : 'Change the network yourself:',
     ...(last && lastLink ? [`  XDOM_ADMIN_TOKEN=${adminToken} npm run -s xdom -- sim set ${last.url} --link ${lastLink} --available 2000000`] : []),
+    'Watch the flows’ bottlenecks move (RFC 8895 update stream):',
+    `  npm run -s xdom -- watch ${orch}`,
     '',
     `Serving until Ctrl-C (pid ${process.pid}; kill -HUP ${process.pid} empties the orchestrator's cache).`,
   ];

@@ -183,7 +183,7 @@ export class UpdateStreamService {
       return out;
     } catch (e) {
       for (const o of out.values()) this.o.room.release(o.resource);
-      throw e instanceof AltoError ? e : e;
+      throw e;
     }
   }
 

@@ -48,7 +48,8 @@ interface Followed {
 export class AgentWatch {
   private readonly followed = new Map<string, Followed>();
   private closed = false;
-  readonly counters = { streams: 0, reconnects: 0, pushes: 0, polls: 0, changes: 0 };
+  /** `requests`: HTTP requests of its own (IRD reads, stream opens); polls go through the peer client. */
+  readonly counters = { streams: 0, reconnects: 0, pushes: 0, polls: 0, changes: 0, requests: 0 };
 
   constructor(private readonly o: AgentWatchOptions) {}
 
@@ -93,6 +94,7 @@ export class AgentWatch {
     }
     const state = new StreamState();
     let up = false;
+    this.counters.requests++;
     const stream = openUpdateStream({
       url,
       ...(this.o.peers.dispatcher ? { dispatcher: this.o.peers.dispatcher } : {}),
@@ -178,6 +180,7 @@ export class AgentWatch {
 
   /** The agent's update stream URI from its IRD; undefined: it has none; null: no answer. */
   private async streamUrl(f: Followed): Promise<string | undefined | null> {
+    this.counters.requests++;
     try {
       const irdUrl = `${f.uri}/`;
       const dispatcher = this.o.peers.dispatcher;
