@@ -28,6 +28,8 @@ import type { ControllerAdapter } from '../controller/adapter.js';
 import { highsSolver } from '../rsa/lp.js';
 import type { Domain } from '../topology/model.js';
 import { OpenApiValidator, type OpenApiDocument } from '../wire/openapi.js';
+import { mountView, type ViewAssets } from '../view/http.js';
+import { loadViewAssets } from './load.js';
 
 export interface NetworkOptions {
   domains: Domain[];
@@ -48,6 +50,8 @@ export interface NetworkOptions {
   cacheMaxAgeMs?: number | null;
   /** The most one orchestrator query may take, ms (none by default). */
   deadlineMs?: number;
+  /** The live view's files (default: read from src/view/page and dist/view); false = no /view/. */
+  view?: ViewAssets | false;
 }
 
 export interface RunningNetwork {
@@ -138,6 +142,8 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           memory: { 'rss-bytes': m.rss, 'heap-used-bytes': m.heapUsed },
         };
       };
+      const alto = mountAlto({ service: new AltoService(netmap, orchestrator), propertyMaps, validator, hostName, bodyLimit: opts.bodyLimit });
+      const view = opts.view === undefined ? loadViewAssets() : opts.view;
       const app = createOrchestratorApp(
         orchestrator,
         {
@@ -145,7 +151,11 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           validator,
           openapi: opts.openapi,
           hostName,
-          mount: mountAlto({ service: new AltoService(netmap, orchestrator), propertyMaps, validator, hostName, bodyLimit: opts.bodyLimit }),
+          mount: (app) => {
+            // The live view at /view/ (issue 14); the IRD and every ALTO route stay where they are.
+            if (view) mountView(app, view);
+            alto(app);
+          },
         },
         stats,
       );

@@ -54,6 +54,9 @@ export async function runDemo(flags: ServeFlags & { agentPorts: string; domains?
     `    -d '{"flows":[{"src":"10.0.1.100","dst":"10.0.2.100","ingress":null},{"src":"10.0.1.101","dst":"10.0.3.100","ingress":null}]}'`,
     `  npm run -s xdom -- query ${orch}`,
     '',
+    'Look (the live view, with the seed’s two flows):',
+    `  ${orch.replace(/\/xdom-alto$/, '')}/view/?f=10.0.1.100,10.0.2.100&f=10.0.1.101,10.0.3.100`,
+    '',
     'Serving until Ctrl-C.',
   ];
   console.log(lines.join('\n'));
