@@ -106,7 +106,7 @@ function apply(model: ViewModel): void {
   state.updates.push({ at: Date.now(), structural: diff.structural, changedEdges: diff.changedEdges, changedFlows: diff.changedFlows, touched });
   if (state.updates.length > 200) state.updates.shift();
   $('summary').textContent = summary(model);
-  if (state.firstGraphMs === undefined && (model.flows.length > 0 || state.flows.length === 0)) {
+  if (state.firstGraphMs === undefined) {
     // Load to first graph: from navigation start to the frame after the first full draw.
     requestAnimationFrame(() => {
       state.firstGraphMs ??= performance.now();
