@@ -11,7 +11,7 @@
  */
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
 import { layoutModel } from '../layout.js';
-import { formatBw, type FlowView, type ModelDiff, type ViewModel } from '../model.js';
+import { formatBw, type DomainInfo, type FlowView, type ModelDiff, type ViewModel } from '../model.js';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#17becf', '#e377c2', '#8c564b', '#bcbd22', '#7f7f7f', '#393b79'];
 
@@ -114,6 +114,13 @@ export class GraphView {
     return { touched };
   }
 
+  /** Domain labels again (AS numbers arrive after the first graph): labels only, nothing moves. */
+  relabelDomains(model: ViewModel): void {
+    this.cy.batch(() => {
+      for (const d of model.domains.values()) this.cy.getElementById(`domain:${d.id}`).data('label', domainLabel(d));
+    });
+  }
+
   fit(): void {
     const expanded = this.cy.nodes('.domain.expanded');
     this.cy.fit(expanded.nonempty() ? expanded : undefined, 30);
@@ -136,7 +143,7 @@ export class GraphView {
     const many = layout.overview.length > 24;
     const els: ElementDefinition[] = [];
     for (const d of model.domains.values()) {
-      const label = `${d.id}${d.asn !== undefined ? ` · AS${d.asn}` : ''}${d.kind === 'abstract' ? ' (abstract)' : ''}`;
+      const label = domainLabel(d);
       const pos = layout.positions.get(`domain:${d.id}`);
       els.push({
         group: 'nodes',
@@ -209,6 +216,10 @@ export class GraphView {
     if (!n) return undefined;
     return `${n.kind} ${n.label}\ndomain: ${n.domain}`;
   }
+}
+
+function domainLabel(d: DomainInfo): string {
+  return `${d.id}${d.asn !== undefined ? ` · AS${d.asn}` : ''}${d.kind === 'abstract' ? ' (abstract)' : ''}`;
 }
 
 function linkLabel(bw: number | undefined): string {

@@ -39,9 +39,11 @@ const state = {
   timer: undefined as ReturnType<typeof setTimeout> | undefined,
   stream: undefined as StreamHandle | undefined,
   busy: false,
+  timings: undefined as { askMs: number; modelMs: number; drawMs: number } | undefined,
 };
 
 const params = new URLSearchParams(location.search);
+const MAX_PROPMAP_DOMAINS = 300;
 const pollMs = Math.max(200, Number(params.get('poll') ?? 2000) || 2000);
 
 const graph = new GraphView($('graph'), (text, x, y) => {
@@ -78,6 +80,18 @@ Object.defineProperty(window, '__xdomView', {
     firstGraphMs: () => state.firstGraphMs,
     positions: () => Object.fromEntries(graph.cy.nodes().map((n) => [n.id(), { ...n.position() }])),
     renderedElements: () => graph.cy.elements().length,
+    /** Where an element is drawn on the page (CSS pixels from the graph's corner), to hover it. */
+    renderedPosition: (id: string) => {
+      const el = graph.cy.getElementById(id);
+      return el.nonempty() && el.isNode() ? { ...el.renderedPosition() } : undefined;
+    },
+    zoom: () => graph.cy.zoom(),
+    /** The last refresh: asking the orchestrator, building the model, drawing (ms). */
+    timings: () => (state.timings ? { ...state.timings } : undefined),
+    /** Centre the graph on an element (tests hover it there). */
+    center: (id: string) => {
+      graph.cy.center(graph.cy.getElementById(id));
+    },
   }),
 });
 
@@ -131,10 +145,22 @@ async function refresh(): Promise<void> {
       setError(undefined);
       return;
     }
-    const [fc, rsa] = await Promise.all([askFlowCost(state.flows), askRsa(state.flows).catch((e: unknown) => e)]);
+    // Paths first (the flow-cost answer), rates when the rsa answer follows: on 1,000 ASes the
+    // resource state takes longer (it solves LPs), and the paths need not wait for it.
+    const t0 = performance.now();
+    const rsaP = askRsa(state.flows).catch((e: unknown) => e);
+    const fc = await askFlowCost(state.flows);
+    if (gen !== state.generation) return;
+    const t1 = performance.now();
+    const paths = buildModel(state.domains, state.flows, fc, undefined);
+    carryRates(state.model, paths);
+    const t2 = performance.now();
+    apply(paths);
+    state.timings = { askMs: t1 - t0, modelMs: t2 - t1, drawMs: performance.now() - t2 };
+    const rsa = await rsaP;
     if (gen !== state.generation) return;
     if (rsa instanceof OrchestratorError) throw rsa;
-    apply(buildModel(state.domains, state.flows, fc, rsa instanceof Error ? undefined : rsa));
+    if (!(rsa instanceof Error)) apply(buildModel(state.domains, state.flows, fc, rsa));
     setError(undefined);
   } catch (e) {
     if (gen !== state.generation) return;
@@ -144,6 +170,15 @@ async function refresh(): Promise<void> {
   } finally {
     state.busy = false;
   }
+}
+
+/** Until the rsa answer comes, a flow keeps the rates last seen for the same query. */
+function carryRates(prev: ViewModel | undefined, next: ViewModel): void {
+  if (!prev) return;
+  next.flows.forEach((f, i) => {
+    const p = prev.flows[i];
+    if (p?.rates && !f.rates && p.id === f.id && flowParam(p.query) === flowParam(f.query)) f.rates = p.rates;
+  });
 }
 
 function schedule(): void {
@@ -252,15 +287,29 @@ async function main(): Promise<void> {
   const { flows, problems } = parseFlowParams(params.getAll('f'));
   for (const f of flows) addRow(f);
   if (flows.length === 0) addRow();
+  let nm: unknown;
   try {
-    const [nm, pm] = await Promise.all([getNetworkMap(), getPropertyMap().catch(() => undefined)]);
-    state.domains = domainsOf(nm, pm);
+    nm = await getNetworkMap();
+    state.domains = domainsOf(nm);
   } catch (e) {
     setError(e instanceof OrchestratorError ? `The orchestrator said: ${e.describe()}` : String(e));
   }
   $('legend-bw').textContent = `links: available bandwidth as the answers say (e.g. ${formatBw(5e6)} avail); capacity is not in them`;
   await run(flows);
   if (problems.length > 0) setError(`In the URL: ${problems.join('; ')}`);
+  // AS numbers come from the property map, after the first graph: at 1,000 domains the
+  // orchestrator takes seconds to build that map (7 s measured), so it is not asked there.
+  if (state.domains.size <= MAX_PROPMAP_DOMAINS) {
+    const pm = await getPropertyMap().catch(() => undefined);
+    if (pm) {
+      state.domains = domainsOf(nm, pm);
+      for (const d of state.domains.values()) {
+        const m = state.model?.domains.get(d.id);
+        if (m && d.asn !== undefined) m.asn = d.asn;
+      }
+      if (state.model) graph.relabelDomains(state.model);
+    }
+  }
 }
 
 void main();
