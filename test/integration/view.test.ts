@@ -63,11 +63,16 @@ describe('live view in Chromium (issue 14)', function () {
     expect(m.domains.map((d: any) => d.id)).to.deep.equal(['as1', 'as2', 'as3']);
     expect(m.domains.map((d: any) => d.asn)).to.deep.equal([65001, 65002, 65003]);
     expect(m.flows).to.deep.equal([]);
-    // No stream at this orchestrator yet: the page says it re-asks.
-    expect(await page.evaluate(() => (window as any).__xdomView.mode())).to.equal('poll');
-    expect(await page.textContent('#live')).to.match(/re-asks every 0\.3 s/);
+    // The orchestrator's directory lists an update stream (RFC 8895): the page says it will follow it.
+    expect(await page.evaluate(() => (window as any).__xdomView.mode())).to.equal('stream');
+    expect(await page.textContent('#live')).to.match(/has an update stream/);
     expect(errors).to.deep.equal([]);
     await page.close();
+    // Without the stream (live=poll) it re-asks, and says so.
+    const { page: p2 } = await open('?live=poll');
+    expect(await p2.evaluate(() => (window as any).__xdomView.mode())).to.equal('poll');
+    expect(await p2.textContent('#live')).to.match(/re-asking every 0\.3 s/);
+    await p2.close();
   });
 
   it("draws the seed's two flows through the right domains, flow2's bottleneck at as3", async () => {
@@ -97,8 +102,11 @@ describe('live view in Chromium (issue 14)', function () {
     await page.close();
   });
 
-  it('a change at as3 appears without a reload, and only what changed is redrawn', async () => {
-    const { page } = await open(SEED);
+  for (const [how, query] of [['the update stream', SEED], ['re-asking (live=poll)', `${SEED}&live=poll`]] as const) {
+  it(`a change at as3 appears without a reload (${how}), and only what changed is redrawn`, async () => {
+    const { page } = await open(query);
+    const mode = query.includes('live=poll') ? 'poll' : 'stream';
+    await page.waitForFunction((m) => (window as any).__xdomView.mode() === m && /^Live: /.test(document.getElementById('live')?.textContent ?? ''), mode);
     await seen(page, (v) => v.model().flows.every((f: any) => f.rates));
     await page.evaluate(() => ((window as any).__noReload = true));
     const before = await page.evaluate(() => (window as any).__xdomView.positions());
@@ -127,6 +135,7 @@ describe('live view in Chromium (issue 14)', function () {
     }
     await page.close();
   });
+  }
 
   it('the query box works from the keyboard and puts the query in the URL', async () => {
     const { page } = await open('');

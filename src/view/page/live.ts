@@ -7,14 +7,16 @@
  *
  * The page does not apply the stream's patches itself: an update says "this changed", and
  * the page asks the flow-cost and rsa routes again for the flows shown, then redraws what
- * differs. That keeps one way of reading answers (src/view/model.ts).
+ * differs. That keeps one way of reading answers (src/view/model.ts). The substream watches
+ * the flows' path vectors (endpointcost-pv with max-reservable-bandwidth: any element's
+ * bandwidth on the paths, or a path, moving makes a version); docs/live.md has the stream.
  */
 import { flowCostRequest, type FlowQuery } from '../model.js';
 
 export interface StreamRef {
   uri: string;
-  /** The resource the stream can watch for our flows (a flow cost or path-vector resource). */
-  watch?: string;
+  /** The resource the stream watches for the flows (a path-vector or flow cost resource). */
+  watch: string;
 }
 
 export interface StreamHandle {
@@ -24,22 +26,40 @@ export interface StreamHandle {
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * The update stream in the orchestrator's directory, and what to watch on it: the path
+ * vectors of the flows (endpointcost-pv: every element's bandwidth on their paths, RFC 9275),
+ * or else the flow cost service's bottleneck bandwidth.
+ */
 export function findStream(directory: unknown): StreamRef | undefined {
   const res = isObj(directory) && isObj(directory.resources) ? directory.resources : {};
-  for (const [id, r] of Object.entries(res)) {
+  for (const r of Object.values(res)) {
     if (!isObj(r) || r['media-type'] !== 'text/event-stream' || typeof r.uri !== 'string') continue;
     const uses = Array.isArray(r.uses) ? r.uses.map(String) : [];
-    const watch = uses.find((u) => u === 'flowcost') ?? uses.find((u) => u.includes('flow'));
-    void id;
-    return { uri: new URL(r.uri, location.href).toString(), ...(watch ? { watch } : {}) };
+    const watch = uses.find((u) => u === 'endpointcost-pv') ?? uses.find((u) => u === 'flowcost');
+    if (!watch) continue;
+    return { uri: new URL(r.uri, location.href).toString(), watch };
   }
   return undefined;
 }
 
+const entity = (a: string) => `${a.includes(':') ? 'ipv6' : 'ipv4'}:${a}`;
+
+/** The substream's input: a query of the watched resource over the flows shown. */
+function watchInput(watch: string, flows: FlowQuery[]): Json {
+  if (watch === 'endpointcost-pv') {
+    return {
+      'cost-type': { 'cost-mode': 'array', 'cost-metric': 'ane-path' },
+      'endpoint-flows': flows.map((f) => ({ srcs: [entity(f.src)], dsts: [entity(f.dst)] })),
+      'ane-property-names': ['max-reservable-bandwidth'],
+    };
+  }
+  return { ...flowCostRequest(flows), 'cost-type': { 'cost-mode': 'numerical', 'cost-metric': 'bw-available' } };
+}
+
 export async function followStream(ref: StreamRef, flows: FlowQuery[], onUpdate: () => void, onLost: (why: string) => void): Promise<StreamHandle> {
   const abort = new AbortController();
-  const input = flowCostRequest(flows);
-  const body = { add: { view: { 'resource-id': ref.watch ?? 'flowcost', input } } };
+  const body = { add: { view: { 'resource-id': ref.watch, input: watchInput(ref.watch, flows) } } };
   const r = await fetch(ref.uri, {
     method: 'POST',
     signal: abort.signal,
@@ -54,6 +74,7 @@ export async function followStream(ref: StreamRef, flows: FlowQuery[], onUpdate:
   let buf = '';
   let closed = false;
   void (async () => {
+    // The stream's own errors (a reset, the server going away) fall back to polling.
     try {
       for (;;) {
         const { value, done } = await reader.read();
@@ -66,12 +87,21 @@ export async function followStream(ref: StreamRef, flows: FlowQuery[], onUpdate:
           const type = /^event:\s*(.*)$/m.exec(event)?.[1] ?? '';
           // Control events (the control URI, "stream is ending") are not updates.
           if (type.startsWith('application/alto-updatestreamcontrol+json')) continue;
-          if (/^data:/m.test(event)) onUpdate();
+          if (type.startsWith('application/alto-error+json')) {
+            closed = true;
+            abort.abort();
+            onLost(`the substream failed: ${/^data:\s*(.*)$/m.exec(event)?.[1]?.slice(0, 200) ?? ''}`);
+            return;
+          }
+          // The first data event is the version the page already drew (RFC 8895 §6.7: a full replacement).
+          if (/^data:/m.test(event) && !/^id:\s*\S+:1$/m.test(event)) onUpdate();
         }
       }
       if (!closed) onLost('the orchestrator ended it');
+      closed = true;
     } catch (e) {
       if (!closed) onLost((e as Error).message);
+      closed = true;
     }
   })();
   return {

@@ -39,11 +39,14 @@ const state = {
   timer: undefined as ReturnType<typeof setTimeout> | undefined,
   stream: undefined as StreamHandle | undefined,
   busy: false,
+  again: false,
   timings: undefined as { askMs: number; modelMs: number; drawMs: number } | undefined,
 };
 
 const params = new URLSearchParams(location.search);
 const MAX_PROPMAP_DOMAINS = 300;
+/** `live=poll`: re-ask at an interval, even where the orchestrator has an update stream. */
+const forcePoll = params.get('live') === 'poll';
 const pollMs = Math.max(200, Number(params.get('poll') ?? 2000) || 2000);
 
 const graph = new GraphView($('graph'), (text, x, y) => {
@@ -137,7 +140,11 @@ function summary(m: ViewModel): string {
 /** Ask the orchestrator for the flows shown, and redraw what changed. */
 async function refresh(): Promise<void> {
   const gen = state.generation;
-  if (state.busy) return;
+  if (state.busy) {
+    // A change while asking: ask once more when this answer is in, so that none is missed.
+    state.again = true;
+    return;
+  }
   state.busy = true;
   try {
     if (state.flows.length === 0) {
@@ -169,6 +176,10 @@ async function refresh(): Promise<void> {
     if (!state.model || state.model.flows.length > 0 || state.model.domains.size !== state.domains.size) apply(buildModel(state.domains, [], {}));
   } finally {
     state.busy = false;
+    if (state.again) {
+      state.again = false;
+      void refresh();
+    }
   }
 }
 
@@ -192,23 +203,34 @@ function schedule(): void {
 async function startLive(): Promise<void> {
   state.stream?.close();
   state.stream = undefined;
-  const dir = await getDirectory().catch(() => undefined);
+  clearTimeout(state.timer);
+  const gen = state.generation;
+  const every = `${pollMs / 1000} s`;
+  const dir = forcePoll ? undefined : await getDirectory().catch(() => undefined);
   const stream = dir === undefined ? undefined : findStream(dir);
-  if (stream && state.flows.length > 0) {
+  if (gen !== state.generation) return;
+  if (forcePoll) {
+    setLive(`Live: re-asking every ${every} (live=poll in the URL: the update stream is not used)`, 'poll');
+  } else if (!stream) {
+    setLive(`No update stream: the orchestrator's directory lists none, so this page re-asks every ${every}`, 'poll');
+  } else if (state.flows.length === 0) {
+    setLive('Live: the orchestrator has an update stream; ask for flows to follow them', 'stream');
+    return;
+  } else {
     try {
-      state.stream = await followStream(stream, state.flows, () => void refresh(), (why) => {
-        setLive(`Update stream lost (${why}): re-asking every ${pollMs / 1000} s`, 'poll');
+      const handle = await followStream(stream, state.flows, () => void refresh(), (why) => {
+        if (gen !== state.generation) return;
+        setLive(`Update stream lost (${why}): re-asking every ${every}`, 'poll');
         schedule();
       });
-      setLive(`Live: following the orchestrator's update stream (RFC 8895) at ${stream.uri}`, 'stream');
+      if (gen !== state.generation) return handle.close();
+      state.stream = handle;
+      setLive(`Live: following the orchestrator's update stream (RFC 8895, ${stream.watch})`, 'stream');
       return;
     } catch (e) {
-      setLive(`The update stream at ${stream.uri} did not open (${(e as Error).message}): re-asking every ${pollMs / 1000} s`, 'poll');
-      schedule();
-      return;
+      setLive(`The update stream did not open (${(e as Error).message}): re-asking every ${every}`, 'poll');
     }
   }
-  setLive(`No update stream: the orchestrator's directory lists none, so this page re-asks every ${pollMs / 1000} s`, 'poll');
   schedule();
 }
 
