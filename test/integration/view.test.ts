@@ -95,7 +95,7 @@ describe('live view in Chromium (issue 14)', function () {
     const drawn = await page.evaluate(() => (window as any).__xdomView.renderedElements());
     expect(drawn).to.be.greaterThan(m.nodes.length + m.edges.length);
     const rows = await page.$$eval('#flows-body tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
-    expect(rows[1]).to.include.members(['as1 → as2 → as3', '5 Mbit/s at as3:ilink0', '5 Mbit/s']);
+    expect(rows[1]).to.include.members(['as1 › as2 › as3', '5 Mbit/s at as3:ilink0', '5 Mbit/s']);
     expect(await page.inputValue('#rows .row:nth-child(2) input[name=dst]')).to.equal('10.0.3.100');
     await screenshot(page, join(ROOT, 'docs', 'img', 'view-demo.png'));
     expect(errors).to.deep.equal([]);

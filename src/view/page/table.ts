@@ -61,7 +61,7 @@ export function renderTable(tbody: HTMLTableSectionElement, model: ViewModel, hi
       td.colSpan = 5;
       td.setAttribute('role', 'alert');
     } else {
-      cell(f.asPath.join(' → '), 'aspath');
+      cell(f.asPath.join(' › '), 'aspath');
       const bn = cell(f.bottleneck ? `${formatBw(f.bottleneck.bw)} at ${f.bottleneck.element}` : '?', 'bottleneck');
       bn.dataset.bw = String(f.bottleneck?.bw ?? '');
       cell(f.rates ? formatBw(f.rates.maxMinFair) : '?', 'fair');
