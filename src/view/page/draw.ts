@@ -70,8 +70,12 @@ export class GraphView {
   readonly cy: Core;
   private model?: ViewModel;
 
-  constructor(container: HTMLElement, private readonly onHover: (text: string | undefined, x: number, y: number) => void) {
-    this.cy = cytoscape({ container, style: STYLE, layout: { name: 'preset' }, minZoom: 0.05, maxZoom: 4, textureOnViewport: false, pixelRatio: 1 });
+  /**
+   * @param large on large networks pan and zoom move a cached image of the graph and hide the
+   *   edges meanwhile (30% shorter frames on 1,000 ASes, docs/decisions.md issue 14).
+   */
+  constructor(container: HTMLElement, private readonly onHover: (text: string | undefined, x: number, y: number) => void, large = false) {
+    this.cy = cytoscape({ container, style: STYLE, layout: { name: 'preset' }, minZoom: 0.05, maxZoom: 4, textureOnViewport: large, hideEdgesOnViewport: large, pixelRatio: 1 });
     this.cy.on('mouseover', 'node, edge', (ev) => {
       const p = ev.renderedPosition ?? { x: 0, y: 0 };
       this.onHover(this.describe(ev.target.id()), p.x, p.y);

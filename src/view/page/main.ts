@@ -49,7 +49,10 @@ const MAX_PROPMAP_DOMAINS = 300;
 const forcePoll = params.get('live') === 'poll';
 const pollMs = Math.max(200, Number(params.get('poll') ?? 2000) || 2000);
 
-const graph = new GraphView($('graph'), (text, x, y) => {
+/** Domains above which the graph is drawn for speed (cached image while panning and zooming). */
+const LARGE = 200;
+
+const onHover = (text: string | undefined, x: number, y: number) => {
   const tip = $('tip');
   if (!text) {
     tip.hidden = true;
@@ -59,7 +62,9 @@ const graph = new GraphView($('graph'), (text, x, y) => {
   tip.style.left = `${x + 14}px`;
   tip.style.top = `${y + 14}px`;
   tip.hidden = false;
-});
+};
+// Made once the network map says how many domains there are.
+let graph: GraphView;
 
 function plain(model: ViewModel | undefined) {
   if (!model) return undefined;
@@ -316,6 +321,7 @@ async function main(): Promise<void> {
   } catch (e) {
     setError(e instanceof OrchestratorError ? `The orchestrator said: ${e.describe()}` : String(e));
   }
+  graph = new GraphView($('graph'), onHover, state.domains.size > LARGE);
   $('legend-bw').textContent = `links: available bandwidth as the answers say (e.g. ${formatBw(5e6)} avail); capacity is not in them`;
   await run(flows);
   if (problems.length > 0) setError(`In the URL: ${problems.join('; ')}`);

@@ -13,6 +13,9 @@ export const HISTORY_MS = 5 * 60_000;
 export type History = Map<string, { t: number; bw: number }[]>;
 
 export function recordHistory(history: History, model: ViewModel, now: number): void {
+  // Only the flows shown keep a history: memory stays bounded over a long session.
+  const shown = new Set(model.flows.map(flowKey));
+  for (const k of history.keys()) if (!shown.has(k)) history.delete(k);
   for (const f of model.flows) {
     if (!f.bottleneck) continue;
     const key = flowKey(f);
@@ -93,7 +96,7 @@ export function renderTable(tbody: HTMLTableSectionElement, model: ViewModel, hi
 /** The bottleneck over the last minutes, as a small SVG polyline (newest on the right). */
 function sparkline(points: { t: number; bw: number }[], colour: string): SVGSVGElement {
   const ns = 'http://www.w3.org/2000/svg';
-  const w = 110;
+  const w = 84;
   const h = 22;
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('width', String(w));
