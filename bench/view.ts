@@ -59,7 +59,7 @@ async function firstGraph(browser: Browser, url: string, flows: number): Promise
   }
 }
 
-async function viewTimings(browser: Browser, quick: boolean, log: (l: string) => void): Promise<ViewRow[]> {
+export async function viewTimings(browser: Browser, quick: boolean, log: (l: string) => void): Promise<ViewRow[]> {
   const rows: ViewRow[] = [];
   const runs = quick ? 3 : 7;
   const seed = '?f=10.0.1.100,10.0.2.100&f=10.0.1.101,10.0.3.100';
