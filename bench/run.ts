@@ -27,6 +27,7 @@ import { startExample, SEED_ALTO_RSA } from '../test/helpers/network.js';
 import { benchCompression, type CompressionRow } from './compression.js';
 import { benchWalk, type WalkRow } from './walk.js';
 import { benchLive, type LiveRow } from './live.js';
+import { benchView, printView } from './view.js';
 import { benchNeverRepeated, benchTls } from './trust.js';
 import { benchFrr } from './frr.js';
 
@@ -177,9 +178,11 @@ for (const r of live) {
     `${scenario.padEnd(11)} ${variant.padEnd(22)} ${String(samples).padStart(8)} ${(median_ms ?? 0).toFixed(1).padStart(10)} ${(p99_ms ?? 0).toFixed(1).padStart(8)}  ${Object.entries(other).map(([k, v]) => `${k}=${v}`).join(' ')}`,
   );
 }
+const view = await benchView({ quick }, log);
+printView(view);
 const out = join(ROOT, 'bench', 'results', 'latest.json');
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, trust: { neverRepeated, tls }, frr, live }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, trust: { neverRepeated, tls }, frr, live, view }, null, 2)}\n`,
 );
 console.log(`\nwrote ${out}`);

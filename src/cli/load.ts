@@ -61,3 +61,24 @@ export function loadNetworkDir(dir: string): { domains: { file: string; domain: 
   if (!registry) throw new Error(`${dir} has no registry file (a YAML file with 'agents:')`);
   return { domains, registry };
 }
+
+/** Where `npm run build:view` writes the page's bundle, and where its HTML and CSS are. */
+export const VIEW_BUNDLE_DIR = join(ROOT, 'dist', 'view');
+export const VIEW_PAGE_DIR = join(ROOT, 'src', 'view', 'page');
+
+/** The live view's files (src/view/http.ts serves them); `missing` says how to build the bundle. */
+export function loadViewAssets(): { files: Map<string, Buffer>; missing?: string } {
+  const files = new Map<string, Buffer>();
+  for (const f of ['index.html', 'view.css']) files.set(f, readFileSync(join(VIEW_PAGE_DIR, f)));
+  try {
+    files.set('view.js', readFileSync(join(VIEW_BUNDLE_DIR, 'view.js')));
+  } catch {
+    return { files, missing: `the view's bundle ${join(VIEW_BUNDLE_DIR, 'view.js')} is not built: run npm run build:view` };
+  }
+  try {
+    files.set('view.js.map', readFileSync(join(VIEW_BUNDLE_DIR, 'view.js.map')));
+  } catch {
+    // The source map is optional.
+  }
+  return { files };
+}

@@ -38,6 +38,8 @@ import { OpenApiValidator, type OpenApiDocument } from '../wire/openapi.js';
 import { Guard } from '../server/guard.js';
 import { createServerFor, type Hygiene } from '../server/listen.js';
 import { ServerMetrics } from '../server/metrics.js';
+import { mountView, type ViewAssets } from '../view/http.js';
+import { loadViewAssets } from './load.js';
 
 export interface NetworkOptions {
   domains: Domain[];
@@ -65,6 +67,8 @@ export interface NetworkOptions {
   revalidateMs?: number;
   /** TLS, mTLS, tokens, limits (cli/security-options.ts builds it from the options). */
   security?: NetworkSecurity;
+  /** The live view's files (default: read from src/view/page and dist/view); false = no /view/. */
+  view?: ViewAssets | false;
   /** Run the domain files' `dynamics` (sim controllers; default off: tests want still networks). */
   dynamics?: boolean;
   /** Agents serve POST /xdom-alto/admin/sim to holders of this token (sim domains only). */
@@ -274,6 +278,19 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           memory: { 'rss-bytes': m.rss, 'heap-used-bytes': m.heapUsed },
         };
       };
+      const alto = mountAlto({
+        service: new AltoService(netmap, orchestrator),
+        propertyMaps,
+        validator,
+        hostName,
+        bodyLimit: opts.bodyLimit,
+        irdExtra: () => ({ 'update-stream': streams.irdEntry(), tips: tips.irdEntry() }),
+        mountMore: (app) => {
+          streams.mount(app);
+          tips.mount(app);
+        },
+      });
+      const view = opts.view === undefined ? loadViewAssets() : opts.view;
       const orchGuard = new Guard({
         mtls: sec.clientCa !== undefined && sec.identityFor?.('orchestrator') !== undefined,
         ...(sec.tokenHashes ? { tokenHashes: sec.tokenHashes } : {}),
@@ -287,18 +304,11 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           validator,
           openapi: opts.openapi,
           hostName,
-          mount: mountAlto({
-            service: new AltoService(netmap, orchestrator),
-            propertyMaps,
-            validator,
-            hostName,
-            bodyLimit: opts.bodyLimit,
-            irdExtra: () => ({ 'update-stream': streams.irdEntry(), tips: tips.irdEntry() }),
-            mountMore: (app) => {
-              streams.mount(app);
-              tips.mount(app);
-            },
-          }),
+          mount: (app) => {
+            // The live view at /view/ (issue 14); the IRD and every ALTO route stay where they are.
+            if (view) mountView(app, view);
+            alto(app);
+          },
           guard: orchGuard,
           metrics: new ServerMetrics({
             client: () => orchPeers.stats(),

@@ -125,6 +125,9 @@ function hints(orch: string, domains: Domain[], curlTls?: string): string[] {
     `    -d '${body}'`,
     // xdom query speaks plain HTTP or one-way TLS only: over mTLS the curl is the hint.
     ...(curlTls ? [] : [`  npm run -s xdom -- query ${orch}${seed ? '' : flows.map((f) => ` -f ${f.src},${f.dst}`).join('')}`]),
+    '',
+    `Look (the live view${seed ? ', with the seed’s two flows' : ''}):`,
+    `  ${orch.replace(/\/xdom-alto$/, '')}/view/?${flows.map((f) => `f=${f.src},${f.dst}`).join('&')}`,
   ];
 }
 
