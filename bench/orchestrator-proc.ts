@@ -41,7 +41,7 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
     ...(process.env.XDOM_BENCH_ORCH_ARGS?.split(' ').filter(Boolean) ?? []),
     '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'orchestrator',
     '--registry', file, '--port', '0', '--strategy', strategy,
-    '--cache-max-age', strategy === 'batched' ? '3600000' : '0',
+    '--cache-max-age', strategy === 'batched' || strategy === 'guided' ? '3600000' : '0',
     '--body-limit', '256m', '--max-answer-bytes', '512m', '--timeout', '600000', '--deadline', '3600000', '-q',
   ];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -42,7 +42,7 @@ export interface NetworkOptions {
   bodyLimit?: number;
   client?: ClientOptions;
   log?: (line: string) => void;
-  /** How the orchestrator asks the domains (default batched). */
+  /** How the orchestrator asks the domains (default guided). */
   strategy?: WalkStrategy;
   /** The orchestrator's cache: how long a domain's version stays trusted, ms (default 1000); null = no cache. */
   cacheMaxAgeMs?: number | null;
@@ -116,7 +116,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     });
     if (orch) {
       const cache = opts.cacheMaxAgeMs === null ? undefined : new WalkCache(opts.cacheMaxAgeMs ?? 1000);
-      const orchestrator = new Orchestrator(lookup, orchPeers, solver, { strategy: opts.strategy ?? 'batched', ...(cache ? { cache } : {}), ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}) });
+      const orchestrator = new Orchestrator(lookup, orchPeers, solver, { strategy: opts.strategy ?? 'guided', ...(cache ? { cache } : {}), ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}) });
       Object.assign(orch, { walk: orchestrator, ...(cache ? { cache } : {}) });
       const validator = new OpenApiValidator(opts.openapi);
       // The RFC resources (src/alto) over the registry; AS numbers only where this process
@@ -134,6 +134,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           'bytes-in': c.bytesIn,
           'bytes-out': c.bytesOut,
           'last-rounds': orchestrator.lastRounds,
+          'guided-breaks': orchestrator.guidedBreaks,
           ...(cache ? { cache: cache.stats() } : {}),
           memory: { 'rss-bytes': m.rss, 'heap-used-bytes': m.heapUsed },
         };

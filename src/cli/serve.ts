@@ -93,7 +93,7 @@ export async function runOrchestrator(
     bodyLimit: flags.bodyLimit,
     strategy: flags.strategy,
     deadlineMs: flags.deadline,
-    cacheMaxAgeMs: flags.strategy === 'batched' && flags.cacheMaxAge > 0 ? flags.cacheMaxAge : null,
+    cacheMaxAgeMs: (flags.strategy === 'guided' || flags.strategy === 'batched') && flags.cacheMaxAge > 0 ? flags.cacheMaxAge : null,
     client: { timeoutMs: flags.timeout ?? 10_000, maxAnswerBytes: flags.maxAnswerBytes },
     log: logger(flags.quiet),
   });
@@ -103,7 +103,7 @@ export async function runOrchestrator(
   const onHup = () => {
     const cache = net.orchestrator?.cache;
     cache?.clear();
-    console.log(cache ? 'SIGHUP: cache cleared' : 'SIGHUP: no cache to clear (batched walk with --cache-max-age > 0 only)');
+    console.log(cache ? 'SIGHUP: cache cleared' : 'SIGHUP: no cache to clear (guided or batched walk with --cache-max-age > 0 only)');
   };
   process.on('SIGHUP', onHup);
   await serveUntilSignal(net);

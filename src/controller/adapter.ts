@@ -6,7 +6,8 @@
  *   FetchBW     :: Port -> Integer          available TX bandwidth of a port, bit/s
  *   LookupPath  :: FlowSpec -> [String]     element ids the flow crosses in this domain
  *   ElementProp :: String -> String -> a    a property of an element
- *   NextHop     :: FlowSpec -> ASSpec       the next domain and its ingress, if the flow leaves
+ *   NextHop     :: FlowSpec -> ASSpec       the next domain and its ingress, if the flow leaves,
+ *                                           and the AS path beyond when the domain knows it
  *
  * Routing outcomes (no route, unknown ingress) are answers, not exceptions. A method throws
  * only when the controller itself fails; the agent turns that into a per-flow fault.
@@ -33,6 +34,16 @@ export type NextHopResult =
       domain: string;
       port: string;
       address: string;
+      /**
+       * The AS path from here to the destination, when this domain knows it: the AS
+       * sequence after this domain, as domain ids, from the best route's AS_PATH (BGP,
+       * RFC 4271 §5.1.2), so `asPath[0]` is `domain` and the last is the destination's
+       * origin AS. Absent where the domain routes by a default route and does not know
+       * (a stub), or cannot name the ASes as domain ids (an adapter that only knows AS
+       * numbers maps them, or leaves this out). A hint: the orchestrator's guided walk
+       * (orchestrator/guided.ts) asks the domains on it at once and verifies every hop.
+       */
+      asPath?: string[];
     }
   | { ok: false; fault: FlowFault };
 
@@ -56,7 +67,17 @@ export interface ControllerAdapter {
   /** Normalise a flow's ingress (port name or border address) to a port name; undefined if not a border of this domain. */
   ingressPort(ingress: string): string | undefined;
   fetchBW(port: string): Promise<number | undefined>;
-  lookupPath(flow: FlowSpec): Promise<PathResult>;
+  /**
+   * `hop`, when given, is what nextHop answered for this flow just before: an adapter may
+   * route from it instead of routing again (the agent's hop-and-resources lookup asks both).
+   */
+  lookupPath(flow: FlowSpec, hop?: NextHopResult): Promise<PathResult>;
   elementProp(element: string, property: string): Promise<unknown>;
   nextHop(flow: FlowSpec): Promise<NextHopResult>;
+  /**
+   * This domain's border ports whose link leads to domain `neighbour` (usually one or
+   * two): where traffic from it may enter. Absent: the adapter cannot say, and the agent
+   * answers lookups that give only the neighbour (`entering-from`) with `unknown-ingress`.
+   */
+  bordersFacing?(neighbour: string): string[];
 }

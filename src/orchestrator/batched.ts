@@ -47,10 +47,23 @@ export interface WalkOptions {
 }
 
 /** What every request of one query shares. */
-interface Query {
+export interface Query {
   id: string;
   /** performance.now() by which the query must be answered (Infinity: none). */
   deadline: number;
+  /** Agent lookups sent so far (a round counts when it sent one). */
+  asked: number;
+  /** Answers fetched ahead (the guided walk, guided.ts): by domain, then by the key the walk files them under. */
+  store?: Map<string, Map<string, Prefetched>>;
+}
+
+/** A domain's answer for one flow, fetched before the round that needs it. */
+export interface Prefetched {
+  hop: HopEntry;
+  res?: RsaEntry;
+  /** The domain's version the answer was given at, and whether it may be cached. */
+  tag?: string;
+  cacheable: boolean;
 }
 
 export interface Walked {
@@ -66,7 +79,7 @@ export interface WalkResult {
   rounds: number;
 }
 
-interface Position {
+export interface Position {
   flow: FlowSpec;
   agent: AgentRef;
   ingress: string | null;
@@ -81,15 +94,24 @@ export class BatchedWalker {
   private readonly waiting: (() => void)[] = [];
 
   constructor(
-    private readonly lookup: ServiceLookup,
-    private readonly peers: PeerClient,
-    private readonly opts: WalkOptions,
+    protected readonly lookup: ServiceLookup,
+    protected readonly peers: PeerClient,
+    protected readonly opts: WalkOptions,
   ) {}
+
+  /**
+   * Before the rounds: answers fetched ahead into `query.store` (the guided walk overrides
+   * this); returns the rounds of requests it took. The rounds then find them there.
+   */
+  protected async prefetch(_pending: Position[], _query: Query, _combined: boolean): Promise<number> {
+    return 0;
+  }
 
   async run(flows: FlowSpec[], want: { resources: boolean; resourceState: 'raw' | 'compressed' }): Promise<WalkResult> {
     const query: Query = {
       id: randomBytes(9).toString('base64url'),
       deadline: this.opts.deadlineMs === undefined ? Infinity : performance.now() + this.opts.deadlineMs,
+      asked: 0,
     };
     // Raw resources come back with each hop (`with-resources`): one request per domain and
     // round serves both lookups. Compressed state needs its own per-domain rsa request.
@@ -108,9 +130,10 @@ export class BatchedWalker {
       if (!agent) walked.faults.set(f.id, { code: 'unknown-source', message: `no domain is registered for source ${f.src}` });
       else pending.push({ flow: f, agent, ingress: f.ingress, hops: [], via: [] });
     }
-    let rounds = 0;
+    let rounds = pending.length > 0 ? await this.prefetch(pending, query, combined) : 0;
     for (let round = pending; round.length > 0; ) {
-      rounds++;
+      // A round costs a round trip only if it asked someone (not when all came from the cache or the store).
+      const askedBefore = query.asked;
       const groups = new Map<string, Position[]>();
       for (const p of round) {
         const key = this.opts.batch ? p.agent.uri : `${p.agent.uri} ${p.flow.id}`;
@@ -164,6 +187,7 @@ export class BatchedWalker {
           }
         }),
       );
+      if (query.asked > askedBefore) rounds++;
       round = next;
     }
     await Promise.all(rsaJobs);
@@ -229,11 +253,12 @@ export class BatchedWalker {
   }
 
   /** One agent request, within what is left of the query's deadline (nothing left: not sent). */
-  private ask(route: 'as-path' | 'rsa', agent: AgentRef, flows: FlowSpec[], opts: LookupOptions, query: Query): Promise<LookupResult> {
+  protected ask(route: 'as-path' | 'rsa', agent: AgentRef, flows: FlowSpec[], opts: LookupOptions, query: Query): Promise<LookupResult> {
     return this.limited(async () => {
       const left = query.deadline - performance.now();
       const late = { code: 'agent-unreachable' as const, message: `${agent.uri}: the query's deadline (${this.opts.deadlineMs} ms) passed before it answered`, domain: agent.domain };
       if (left <= 0) return { ok: false, fault: late };
+      query.asked++;
       const r = await this.peers.lookup(route, agent.uri, flows, Number.isFinite(left) ? { ...opts, budgetMs: Math.ceil(left) } : opts);
       return !r.ok && performance.now() >= query.deadline ? { ok: false, fault: late } : r;
     });
@@ -244,9 +269,20 @@ export class BatchedWalker {
     const cache = this.opts.cache;
     const out = new Map<FlowId, HopEntry>();
     const ask = new Map<string, Position[]>();
+    const store = query.store?.get(agent.domain);
     for (const p of group) {
       // With resources, the answer depends on the exact flow (the path inside the domain).
-      const key = res ? rsaKey('raw', p.ingress, p.flow) : this.hopKey(agent, p);
+      const key = this.keyOf(agent, p.ingress, p.flow, res !== undefined);
+      const pre = store?.get(key);
+      if (pre && (!res || pre.res)) {
+        out.set(p.flow.id, pre.hop);
+        if (res && pre.res) res.set(p.flow.id, pre.res);
+        if (pre.tag !== undefined) {
+          deps.add(agent.domain, pre.tag);
+          if (pre.cacheable) tags.set(p.flow.id, pre.tag);
+        }
+        continue;
+      }
       const hit = cache?.getHop(agent.domain, key);
       const resHit = res ? cache?.getRsa(agent.domain, key) : undefined;
       if (hit && (!res || resHit)) {
@@ -362,9 +398,14 @@ export class BatchedWalker {
     }
   }
 
-  private hopKey(agent: AgentRef, p: Position): string {
-    const dstKey = this.opts.dedup && this.lookup.lookup(p.flow.dst)?.domain !== agent.domain ? (this.lookup.prefixOf?.(p.flow.dst) ?? p.flow.dst) : p.flow.dst;
-    const from = p.ingress ?? `src:${this.opts.dedup ? (this.lookup.prefixOf?.(p.flow.src) ?? p.flow.src) : p.flow.src}`;
+  /** The key a domain's answer for a flow entering at `ingress` is filed under (cache, store). */
+  protected keyOf(agent: AgentRef, ingress: string | null, flow: FlowSpec, withResources: boolean): string {
+    return withResources ? rsaKey('raw', ingress, flow) : this.hopKey(agent, ingress, flow);
+  }
+
+  private hopKey(agent: AgentRef, ingress: string | null, flow: FlowSpec): string {
+    const dstKey = this.opts.dedup && this.lookup.lookup(flow.dst)?.domain !== agent.domain ? (this.lookup.prefixOf?.(flow.dst) ?? flow.dst) : flow.dst;
+    const from = ingress ?? `src:${this.opts.dedup ? (this.lookup.prefixOf?.(flow.src) ?? flow.src) : flow.src}`;
     return [from, dstKey].join('|');
   }
 
@@ -378,7 +419,7 @@ export class BatchedWalker {
   }
 
   /** At most maxInFlight agent requests at once, across every domain of every round. */
-  private async limited<T>(fn: () => Promise<T>): Promise<T> {
+  protected async limited<T>(fn: () => Promise<T>): Promise<T> {
     if (this.inFlight >= this.opts.maxInFlight) await new Promise<void>((ok) => this.waiting.push(ok));
     this.inFlight++;
     try {

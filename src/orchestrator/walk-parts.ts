@@ -30,12 +30,12 @@ export class HopAnswer {
     private readonly shared: Map<string, PathElement>,
   ) {}
 
-  hop(flow: FlowId): HopEntry {
+  hop(flow: FlowId, at = 0): HopEntry {
     const { agent, r } = this;
     if (!r.ok) return { ok: false, fault: { ...r.fault, domain: r.fault.domain ?? agent.domain } };
     const fault = r.answer.faults.get(flow);
     if (fault) return { ok: false, fault };
-    const props = r.answer.elements.get(r.answer.paths.get(flow)?.[0] ?? '');
+    const props = r.answer.elements.get(r.answer.paths.get(flow)?.[at] ?? '');
     if (!props) return { ok: false, fault: { code: 'agent-error', message: `${agent.uri} answered no hop for ${flow}`, domain: agent.domain } };
     if (props['domain-id'] !== agent.domain) {
       // A domain answers for itself only.
@@ -48,21 +48,43 @@ export class HopAnswer {
       const ni = props['next-ingress'];
       const na = props['next-address'];
       known = typeof nd === 'string' && typeof ni === 'string' && typeof na === 'string' ? { ok: true, hop, next: { domain: nd, ingress: ni, address: na } } : { ok: true, hop };
+      // The AS path beyond (with-as-path): a hint for the guided walk, so only if well-formed.
+      const ap = props['as-path'];
+      if (known.ok && known.next && Array.isArray(ap) && ap.length > 0 && ap.length <= 64 && ap.every((d) => typeof d === 'string')) known.next.asPath = ap as string[];
       this.entryOf.set(props, known);
     }
     return known;
   }
 
-  /** The rest of the flow's path in the answer: this domain's resources after its hop. */
-  resources(flow: FlowId, hop: HopEntry): RsaEntry {
+  /** The flow's path in the answer from `at` + 1 to `end`: this domain's resources after its hop. */
+  resources(flow: FlowId, hop: HopEntry, at = 0, end?: number): RsaEntry {
     const { agent, r } = this;
     if (!hop.ok) return { ok: false, fault: hop.fault };
     if (!r.ok) return { ok: false, fault: { code: 'agent-error', message: `${agent.uri}: no resources`, domain: agent.domain } };
     // Flows on the same inner path (same elements, same shares) share one entry.
-    const sig = `${(r.answer.paths.get(flow) ?? []).join('\n')}|${r.answer.coefficients?.get(flow)?.join(',') ?? ''}`;
+    const sig = `${(r.answer.paths.get(flow) ?? []).slice(at, end).join('\n')}|${r.answer.coefficients?.get(flow)?.slice(at, end).join(',') ?? ''}`;
     let known = this.resOf.get(sig);
-    if (!known) this.resOf.set(sig, (known = { ok: true, elements: resourceElements(agent.domain, r.answer, flow, 1, this.shared) }));
+    if (!known) this.resOf.set(sig, (known = { ok: true, elements: resourceElements(agent.domain, r.answer, flow, at + 1, this.shared, end) }));
     return known;
+  }
+
+  /**
+   * A flow asked by the neighbour it enters from (`entering-from`) has one hop per border
+   * port facing it, each followed by its resources: where each starts and ends, and the
+   * ingress port its hop names. Hops are the elements that carry `ingress-port`.
+   */
+  segments(flow: FlowId): { at: number; end: number; ingress: unknown }[] {
+    if (!this.r.ok) return [];
+    const { answer } = this.r;
+    const out: { at: number; end: number; ingress: unknown }[] = [];
+    (answer.paths.get(flow) ?? []).forEach((name, i) => {
+      const props = answer.elements.get(name);
+      if (!props || !Object.hasOwn(props, 'ingress-port')) return;
+      const last = out[out.length - 1];
+      if (last) last.end = i;
+      out.push({ at: i, end: answer.paths.get(flow)?.length ?? i + 1, ingress: props['ingress-port'] });
+    });
+    return out;
   }
 }
 
@@ -72,9 +94,9 @@ export function rsaKey(state: string, ingress: string | null, f: FlowSpec): stri
 }
 
 /** A flow's resources in one domain's answer, from path position `from` on, named `<domain>:<element>`. */
-export function resourceElements(domain: string, answer: PathVectorAnswer, flow: FlowId, from: number, shared: Map<string, PathElement>): PathElement[] {
+export function resourceElements(domain: string, answer: PathVectorAnswer, flow: FlowId, from: number, shared: Map<string, PathElement>, end?: number): PathElement[] {
   const shares = answer.coefficients?.get(flow);
-  return (answer.paths.get(flow) ?? []).slice(from).map((name, k) => {
+  return (answer.paths.get(flow) ?? []).slice(from, end).map((name, k) => {
     // One element object per element of an answer, whichever flows cross it: a transit
     // domain's answer names the same links for thousands of flows (memory, and the
     // encoder writes each properties object once).
