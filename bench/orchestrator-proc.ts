@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { ROOT } from '../src/cli/load.js';
 import type { Registry } from '../src/lookup/registry.js';
 import type { WalkStrategy } from '../src/orchestrator/walk.js';
@@ -30,6 +30,29 @@ export interface OrchestratorProc {
   /** Peak resident memory of the process so far, MB. */
   peakRssMb(): number;
   close(): Promise<void>;
+}
+
+/**
+ * The scheduler's connections. Its keep-alive sockets are dropped after 1 s idle, well
+ * inside the orchestrator's 5 s (Node's keepAliveTimeout), and a request that finds its
+ * socket closed anyway is sent again once: at 72dc7af the full bench died of undici's
+ * `SocketError: other side closed` on a socket the orchestrator had closed after the
+ * 100,000-flow cold query. Lookups are idempotent (they only read).
+ */
+const client = new Agent({ keepAliveTimeout: 1000, keepAliveMaxTimeout: 1000, headersTimeout: 900_000, bodyTimeout: 900_000 });
+
+export async function send(url: string, opts: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }): Promise<{ status: number; type: string; body: Buffer }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await request(url, { ...opts, dispatcher: client });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      return { status: res.statusCode, type: String(res.headers['content-type'] ?? ''), body };
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (attempt === 1 && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE')) continue;
+      throw e;
+    }
+  }
 }
 
 export async function startOrchestrator(registry: Registry, strategy: WalkStrategy): Promise<OrchestratorProc> {
@@ -72,8 +95,8 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
     return {
       url,
       async stats() {
-        const r = await request(`${url}/stats`);
-        return (await r.body.json()) as OrchestratorStats;
+        const r = await send(`${url}/stats`, { method: 'GET' });
+        return JSON.parse(r.body.toString()) as OrchestratorStats;
       },
       async clearCache() {
         const cleared = line('SIGHUP: '); // 'cache cleared', or 'no cache to clear' (naive walk)

@@ -73,12 +73,26 @@ export class GuidedWalker extends BatchedWalker {
       asked: new Set(),
       prev: p.hops[p.hops.length - 1]?.['domain-id'],
     }));
+    /** Per (domain, destination prefix): the AS path after the domain, as some answer told it. */
+    const suffixes = new Map<string, string[]>();
     let rounds = 0;
     // Bounded like the walk itself; what is left after it, the batched rounds ask.
     for (let r = 0; r < this.opts.maxHops && chains.length > 0; r++) {
       const asks = new Map<string, DomainAsk>();
-      const next: Chain[] = [];
-      for (const c of chains) if (this.plan(c, store, combined, asks)) next.push(c);
+      const next = chains.filter((c) => this.advance(c, store, combined, suffixes));
+      // A flow whose domain has not told its path may still have one: routing is by
+      // destination, so the rest of any path told through that domain toward the same
+      // prefix is its path too (a hint like any other: the stitching checks it).
+      for (const c of next) if (c.rest === undefined) c.rest = suffixes.get(this.suffixKey(c.agent.domain, c.flow))?.slice();
+      // Flows that still need a domain to tell their path (a stub's provider) go first;
+      // flows whose path is known wait for the round after, when every domain on every
+      // path is asked at once, except at domains this round asks anyway: each domain
+      // asked as few times as the dependencies allow.
+      const untold = next.filter((c) => c.rest === undefined);
+      for (const c of untold) this.enqueue(c, combined, asks);
+      const told = next.filter((c) => c.rest !== undefined);
+      const only = untold.length > 0 ? new Set(asks.keys()) : undefined;
+      for (const c of told) this.enqueue(c, combined, asks, only);
       if (asks.size === 0) break;
       const before = query.asked;
       await Promise.all([...asks.values()].map((a) => this.send(a, store, combined, query)));
@@ -90,16 +104,20 @@ export class GuidedWalker extends BatchedWalker {
 
   /**
    * Follow the flow through the answers known so far (this query's store, then the
-   * cache) to the first hop nobody has answered; ask that domain at its ingress, and every
-   * domain the AS path says comes after it by `entering-from`. False: the chain is done
-   * (it ended, faulted, or the rounds will fault it).
+   * cache) to the first hop nobody has answered. False: the chain is done (it ended,
+   * faulted, or the rounds will fault it).
    */
-  private plan(c: Chain, store: Map<string, Map<string, Prefetched>>, combined: boolean, asks: Map<string, DomainAsk>): boolean {
+  private advance(c: Chain, store: Map<string, Map<string, Prefetched>>, combined: boolean, suffixes: Map<string, string[]>): boolean {
     for (;;) {
       const key = this.keyOf(c.agent, c.ingress, c.flow, combined);
       const e = store.get(c.agent.domain)?.get(key)?.hop ?? this.cached(c.agent.domain, key, combined);
       if (!e) break;
       if (!e.ok || !e.next) return false;
+      const path = e.next.asPath;
+      if (path) {
+        this.learn(suffixes, c.agent.domain, c.flow, path);
+        path.forEach((d, j) => this.learn(suffixes, d, c.flow, path.slice(j + 1)));
+      }
       const nextAgent = this.lookup.lookup(e.next.address);
       // The rounds fault these walks (no-agent, loop, too-many-hops) exactly as the batched walk does.
       if (!nextAgent || nextAgent.domain === c.agent.domain || c.crossed.has(nextAgent.domain) || c.hops + 1 >= this.opts.maxHops) return false;
@@ -113,13 +131,27 @@ export class GuidedWalker extends BatchedWalker {
       c.rest = told?.[0] === nextAgent.domain ? told.slice(1) : undefined;
     }
     // Entered from its neighbour, yet no port of the answer was this ingress (or it faulted).
-    if (c.prev !== undefined && c.asked.has(`${c.agent.domain}|${c.prev}`)) this.breaks++;
-    // Every flow asked at an ingress gets a store entry (a fault too), so no chain waits here twice.
-    const at = this.ask1(asks, c.agent);
-    const key = this.keyOf(c.agent, c.ingress, c.flow, combined);
-    const entry = at.at.get(key);
-    if (entry) entry.flows.push(c.flow);
-    else at.at.set(key, { ingress: c.ingress, flows: [c.flow], asPath: c.rest === undefined });
+    if (c.prev !== undefined && c.asked.has(`${c.agent.domain}|${c.prev}`)) {
+      this.breaks++;
+      c.asked.delete(`${c.agent.domain}|${c.prev}`); // counted once
+    }
+    return true;
+  }
+
+  /**
+   * Ask the first domain nobody has answered at its ingress (every flow asked so gets a
+   * store entry, a fault too, so no chain waits there twice), and every domain the AS path
+   * says comes after it by `entering-from`; with `only`, just at the domains (agent URIs)
+   * in it, the rest in a later round.
+   */
+  private enqueue(c: Chain, combined: boolean, asks: Map<string, DomainAsk>, only?: Set<string>): void {
+    if (!only || only.has(c.agent.uri)) {
+      const at = this.ask1(asks, c.agent);
+      const key = this.keyOf(c.agent, c.ingress, c.flow, combined);
+      const entry = at.at.get(key);
+      if (entry) entry.flows.push(c.flow);
+      else at.at.set(key, { ingress: c.ingress, flows: [c.flow], asPath: c.rest === undefined });
+    }
     let prev = c.agent.domain;
     const seen = new Set([...c.crossed, prev]);
     for (const d of c.rest ?? []) {
@@ -127,7 +159,7 @@ export class GuidedWalker extends BatchedWalker {
       if (!agent || seen.has(d)) break; // an AS path through a domain twice, or one with no agent: not guided further
       seen.add(d);
       const pair = `${d}|${prev}`;
-      if (!c.asked.has(pair)) {
+      if (!c.asked.has(pair) && (!only || only.has(agent.uri))) {
         c.asked.add(pair);
         const from = this.ask1(asks, agent);
         const gk = this.keyOf(agent, `from:${prev}`, c.flow, combined);
@@ -137,7 +169,16 @@ export class GuidedWalker extends BatchedWalker {
       }
       prev = d;
     }
-    return true;
+  }
+
+  private suffixKey(domain: string, flow: FlowSpec): string {
+    return [domain, this.lookup.prefixOf?.(flow.dst) ?? flow.dst].join('|');
+  }
+
+  private learn(suffixes: Map<string, string[]>, domain: string, flow: FlowSpec, rest: string[]): void {
+    if (rest.length === 0) return;
+    const k = this.suffixKey(domain, flow);
+    if (!suffixes.has(k)) suffixes.set(k, rest);
   }
 
   private ask1(asks: Map<string, DomainAsk>, agent: AgentRef): DomainAsk {
