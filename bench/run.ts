@@ -8,6 +8,7 @@
  *   compress  resource-state compression: raw vs compressed rows and time per call, per LP
  *             solver (HiGHS warm-started, HiGHS fresh per solve, yalps) on the same states
  *
+ *   http      an agent lookup's round trip: bare node:http vs express vs the agent route
  *   walk      the orchestrator's walks (guided, batched, naive) over 1,000 generated ASes,
  *             with 0/20/80 ms round trips to the agents (walk.ts)
  *
@@ -27,6 +28,7 @@ import type { FlowSpec } from '../src/model/flow.js';
 import type { AnswerForm } from '../src/wire/forms.js';
 import { startExample, SEED_ALTO_RSA } from '../test/helpers/network.js';
 import { benchCompression, type CompressionRow } from './compression.js';
+import { benchHttpLayer, type HttpRow } from './http-layer.js';
 import { benchWalk, type WalkRow } from './walk.js';
 
 const quick = process.argv.includes('--quick');
@@ -81,6 +83,7 @@ async function measure(scenario: string, variant: string, n: number, inflight: n
 
 const rows: Row[] = [];
 let compression: CompressionRow[] = [];
+let http: HttpRow[] = [];
 if (!walkOnly) {
   const net = await startExample({ validateResponses: false });
   try {
@@ -142,6 +145,10 @@ if (!walkOnly) {
     );
   }
   process.stderr.write('compress: minimal equivalent constraint sets\n');
+  process.stderr.write('http: one agent lookup at a time over one keep-alive connection\n');
+  http = await benchHttpLayer(quick, (l) => process.stderr.write(`${l}\n`));
+  console.log('\nhttp layer   requests  median_us  p95_us');
+  for (const r of http) console.log(`${r.variant.padEnd(11)} ${String(r.requests).padStart(9)} ${String(r.median_us).padStart(10)} ${String(r.p95_us).padStart(7)}`);
   compression = await benchCompression(quick, (l) => process.stderr.write(`${l}\n`));
   console.log('\nscenario             solver       flows   raw  dominance  compressed  LP solves  median_ms  vs first');
   for (const r of compression) {
@@ -171,7 +178,7 @@ for (const r of walk) {
 }
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, ...(failed ? { failed: String(failed) } : {}) }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, http, compression, scenarios: walk, ...(failed ? { failed: String(failed) } : {}) }, null, 2)}\n`,
 );
 console.log(`\nwrote ${out}`);
 if (failed) process.exit(1);

@@ -13,6 +13,7 @@
  * walk's for the same flows (`same`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../src/cli/load.js';
@@ -51,13 +52,13 @@ export interface WalkRow {
  * shards-th domain on the generated registry's fixed ports, so that one event loop does
  * not serve all 1,000 agents.
  */
-async function startAgents(ases: number, seed: string, shards: number): Promise<{ procs: ChildProcess[]; registry: Registry }> {
+async function startAgents(ases: number, seed: string, shards: number, basePort: number): Promise<{ procs: ChildProcess[]; registry: Registry }> {
   const procs: ChildProcess[] = [];
   const ready = Array.from({ length: shards }, (_, i) => {
     const proc = spawn(
       process.execPath,
       // XDOM_BENCH_AGENT_ARGS: extra node flags for the agents (e.g. --cpu-prof to profile them).
-      [...(process.env.XDOM_BENCH_AGENT_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'agents', '--ases', String(ases), '--seed', seed, '--base-port', String(BASE_PORT), '--shard', `${i}/${shards}`, '-q'],
+      [...(process.env.XDOM_BENCH_AGENT_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'agents', '--ases', String(ases), '--seed', seed, '--base-port', String(basePort), '--shard', `${i}/${shards}`, '-q'],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     procs.push(proc);
@@ -83,8 +84,25 @@ async function startAgents(ases: number, seed: string, shards: number): Promise<
   }
 }
 
-/** Agents' fixed ports (below the ephemeral range) when served in shards. */
-const BASE_PORT = 21000;
+/**
+ * Agents' ports (below the ephemeral range) when served in shards: a run of `n` free ones
+ * from 21000 up, each tried by listening on it, since other benchmarks on this machine
+ * may hold some (another engineer's bench held 21000-21199 while this one started).
+ */
+async function freeBasePort(n: number): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((ok) => {
+      const srv = createServer();
+      srv.once('error', () => ok(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => ok(true)));
+    });
+  for (let base = 21000; base + n < 32000; base += 1000) {
+    let all = true;
+    for (let p = base; p < base + n && all; p++) all = await free(p);
+    if (all) return base;
+  }
+  throw new Error(`no ${n} free ports between 21000 and 32000`);
+}
 
 function flowsFor(hosts: string[], n: number, seed: number): FlowSpec[] {
   const r = new Rng(`flows-${seed}`);
@@ -235,10 +253,11 @@ export async function benchWalk(opts: WalkPlan, log: (s: string) => void, onRow:
           { flows: 10_000, naive: true, reps: 5, delayed: true },
           { flows: 100_000, naive: false, reps: 3, delayed: false },
         ];
-  const hosts = generateTopology({ ases, seed, basePort: BASE_PORT }).domains.flatMap((d) => d.hosts.map((h) => h.address));
+  const basePort = await freeBasePort(ases);
+  const hosts = generateTopology({ ases, seed, basePort }).domains.flatMap((d) => d.hosts.map((h) => h.address));
   log(`walk: ${ases} generated ASes (agents in child processes), flow-cost queries, round trips +${delays.join('/')} ms`);
   const shards = Math.max(1, Math.min(2, cpus().length));
-  const agents = await startAgents(ases, seed, shards);
+  const agents = await startAgents(ases, seed, shards, basePort);
   const rows: WalkRow[] = [];
   const flowSets = new Map(plan.map((p) => [p.flows, flowsFor(hosts, p.flows, p.flows)]));
   try {

@@ -18,75 +18,15 @@
  * every flow alone, hop by hop, one request per (domain, flow).
  */
 import { randomBytes } from 'node:crypto';
-import type { VersionTag } from '../model/answer.js';
-import type { AsHop, PathElement } from '../model/compose.js';
-import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
+import type { PathElement } from '../model/compose.js';
+import type { FlowId, FlowSpec } from '../model/flow.js';
 import type { AgentRef, ServiceLookup } from '../lookup/registry.js';
 import type { LookupOptions, LookupResult, PeerClient } from '../client/agent-client.js';
-import { type HopEntry, type PathEntry, type RsaEntry, type Via, WalkCache } from './cache.js';
+import type { HopEntry, PathEntry, RsaEntry, Via, WalkCache } from './cache.js';
 import { Deps, HopAnswer, chunks, pathKey, push, resourceElements, rsaKey, versionOf } from './walk-parts.js';
+import type { Position, Query, WalkOptions, WalkResult, Walked } from './walk-parts.js';
 
-export interface WalkOptions {
-  /** One request per (domain, round) with every flow there; false = one per (domain, flow). */
-  batch: boolean;
-  /** Ask once per (domain, ingress, destination prefix). */
-  dedup: boolean;
-  cache?: WalkCache;
-  maxInFlight: number;
-  maxHops: number;
-  /** Most flows in one agent request (bigger groups are split; default 20,000). */
-  maxFlowsPerRequest?: number;
-  /** Ask for raw resources with each hop (default true). */
-  combine?: boolean;
-  /**
-   * The most a query may take, ms: requests get what is left as their timeout, and flows
-   * still walking when it passes fault `agent-unreachable` (none: each request waits its
-   * own timeout, round after round).
-   */
-  deadlineMs?: number;
-}
-
-/** What every request of one query shares. */
-export interface Query {
-  id: string;
-  /** performance.now() by which the query must be answered (Infinity: none). */
-  deadline: number;
-  /** Agent lookups sent so far (a round counts when it sent one). */
-  asked: number;
-  /** Answers fetched ahead (the guided walk, guided.ts): by domain, then by the key the walk files them under. */
-  store?: Map<string, Map<string, Prefetched>>;
-}
-
-/** A domain's answer for one flow, fetched before the round that needs it. */
-export interface Prefetched {
-  hop: HopEntry;
-  res?: RsaEntry;
-  /** The domain's version the answer was given at, and whether it may be cached. */
-  tag?: string;
-  cacheable: boolean;
-}
-
-export interface Walked {
-  hops: Map<FlowId, AsHop[]>;
-  faults: Map<FlowId, FlowFault>;
-  deps: VersionTag[];
-}
-
-export interface WalkResult {
-  walked: Walked;
-  /** Per flow, one element list per hop (empty when resources were not asked for). */
-  resources: Map<FlowId, PathElement[][]>;
-  rounds: number;
-}
-
-export interface Position {
-  flow: FlowSpec;
-  agent: AgentRef;
-  ingress: string | null;
-  hops: AsHop[];
-  /** The version each domain so far answered at; null once an answer was not cacheable. */
-  via: PathEntry['via'] | null;
-}
+export type { Position, Prefetched, Query, WalkOptions, WalkResult, Walked } from './walk-parts.js';
 
 export class BatchedWalker {
   private inFlight = 0;
