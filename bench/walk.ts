@@ -258,6 +258,7 @@ export async function benchWalk(opts: WalkPlan, log: (s: string) => void, onRow:
   log(`walk: ${ases} generated ASes (agents in child processes), flow-cost queries, round trips +${delays.join('/')} ms`);
   const shards = Math.max(1, Math.min(2, cpus().length));
   const agents = await startAgents(ases, seed, shards, basePort);
+  log(`  agents ready on ports ${basePort}-${basePort + ases - 1}`);
   const rows: WalkRow[] = [];
   const flowSets = new Map(plan.map((p) => [p.flows, flowsFor(hosts, p.flows, p.flows)]));
   try {
