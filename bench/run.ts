@@ -7,6 +7,8 @@
  *   forms     orchestrator flow-cost latency for the seed's two flows, per answer form
  *   compress  resource-state compression: raw vs compressed rows and time per call, per LP
  *             solver (HiGHS warm-started, HiGHS fresh per solve, yalps) on the same states
+ *   trust     never-repeated flows against a cache budget (peak RSS vs budget), and
+ *             flow-cost throughput with mTLS on vs off (bench/trust.ts)
  *
  *   http      an agent lookup's round trip: bare node:http vs express vs the agent route
  *   walk      the orchestrator's walks (guided, batched, naive) over 1,000 generated ASes,
@@ -30,6 +32,7 @@ import { startExample, SEED_ALTO_RSA } from '../test/helpers/network.js';
 import { benchCompression, type CompressionRow } from './compression.js';
 import { benchHttpLayer, type HttpRow } from './http-layer.js';
 import { benchWalk, type WalkRow } from './walk.js';
+import { benchNeverRepeated, benchTls } from './trust.js';
 
 const quick = process.argv.includes('--quick');
 const walkOnly = process.argv.includes('--walk-only');
@@ -158,6 +161,17 @@ if (!walkOnly) {
     );
   }
 }
+const log = (l: string) => process.stderr.write(`${l}\n`);
+const neverRepeated = await benchNeverRepeated(quick, log);
+console.log('\nnever-repeated flows   seconds  queries    flows  budget_mb  cache_mb  evictions  peak_rss_mb  faults');
+console.log(
+  `${''.padEnd(22)} ${String(neverRepeated.seconds).padStart(7)} ${String(neverRepeated.queries).padStart(8)} ${String(neverRepeated.flows).padStart(8)} ${String(neverRepeated.budget_mb).padStart(10)} ${String(neverRepeated.cache_mb).padStart(9)} ${String(neverRepeated.evictions).padStart(10)} ${String(neverRepeated.peak_rss_mb).padStart(12)} ${String(neverRepeated.faults).padStart(7)}`,
+);
+const tls = await benchTls(quick, log);
+if (tls.length > 0) {
+  console.log('\ntls (flow-cost, 4 in flight, no cache)   requests   req/s  median_ms  vs plain');
+  for (const r of tls) console.log(`${r.variant.padEnd(40)} ${String(r.requests).padStart(8)} ${String(r.per_s).padStart(7)} ${r.median_ms.toFixed(2).padStart(10)}  ${(r.per_s / (tls[0]?.per_s ?? r.per_s)).toFixed(2)}x`);
+}
 const out = join(ROOT, 'bench', 'results', 'latest.json');
 const walk: WalkRow[] = [];
 let failed: unknown;
@@ -178,7 +192,7 @@ for (const r of walk) {
 }
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, http, compression, scenarios: walk, ...(failed ? { failed: String(failed) } : {}) }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, http, compression, scenarios: walk, trust: { neverRepeated, tls }, ...(failed ? { failed: String(failed) } : {}) }, null, 2)}\n`,
 );
 console.log(`\nwrote ${out}`);
 if (failed) process.exit(1);

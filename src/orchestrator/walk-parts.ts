@@ -11,7 +11,7 @@ import type { AgentRef } from '../lookup/registry.js';
 import type { PathVectorAnswer, VersionTag } from '../model/answer.js';
 import { asHop, ownedBy, type AsHop, type PathElement } from '../model/compose.js';
 import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
-import type { HopEntry, PathEntry, RsaEntry, WalkCache } from './cache.js';
+import type { HopEntry, PathEntry, RsaEntry, StaleNote, WalkCache } from './cache.js';
 
 export interface WalkOptions {
   /** One request per (domain, round) with every flow there; false = one per (domain, flow). */
@@ -19,7 +19,12 @@ export interface WalkOptions {
   /** Ask once per (domain, ingress, destination prefix). */
   dedup: boolean;
   cache?: WalkCache;
+  /** Most agent requests in flight in all. */
   maxInFlight: number;
+  /** Most requests in flight to one agent (default 32): a stalled agent holds no more. */
+  maxInFlightPerAgent?: number;
+  /** Longest wait for a revalidation (GET /version), ms (default 2000); its agent down, the entries are served stale. */
+  revalidateMs?: number;
   maxHops: number;
   /** Most flows in one agent request (bigger groups are split; default 20,000). */
   maxFlowsPerRequest?: number;
@@ -38,6 +43,8 @@ export interface Query {
   id: string;
   /** performance.now() by which the query must be answered (Infinity: none). */
   deadline: number;
+  /** Domains whose cached entries this query may use stale, their agents being down. */
+  stale: Map<string, StaleNote>;
   /** Agent lookups sent so far (a round counts when it sent one). */
   asked: number;
   /** Answers fetched ahead (the guided walk, guided.ts): by domain, then by the key the walk files them under. */
@@ -64,6 +71,8 @@ export interface WalkResult {
   /** Per flow, one element list per hop (empty when resources were not asked for). */
   resources: Map<FlowId, PathElement[][]>;
   rounds: number;
+  /** Domains answered from the cache past their max age because their agents were down (RFC 5861). */
+  stale?: StaleNote[];
 }
 
 export interface Position {
