@@ -15,8 +15,8 @@
  *             with 0/20/80 ms round trips to the agents (walk.ts)
  *
  * Writes bench/results/latest.json, also when a scenario fails (with what ran and the
- * error). `--quick` runs fewer iterations; `--walk-only` only the walk;
- * `--delays 0,20` other round trips.
+ * error). `--quick` runs fewer iterations; `--walk-only` only the walk; `--delays 0,20`
+ * other round trips; `--flows 100,10000` other flow sets; `--reps 2` fewer repetitions.
  */
 import { writeFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
@@ -38,6 +38,10 @@ const quick = process.argv.includes('--quick');
 const walkOnly = process.argv.includes('--walk-only');
 const delaysArg = process.argv[process.argv.indexOf('--delays') + 1];
 const delays = process.argv.includes('--delays') && delaysArg ? delaysArg.split(',').map(Number) : undefined;
+/** `--flows 100,10000`: other flow counts for the walk; `--reps 2`: repetitions of each (a shorter run). */
+const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const flowCounts = arg('--flows')?.split(',').map(Number);
+const reps = arg('--reps') === undefined ? undefined : Number(arg('--reps'));
 const N = quick ? 500 : 3000;
 const INFLIGHT = 16;
 
@@ -177,7 +181,7 @@ const walk: WalkRow[] = [];
 let failed: unknown;
 try {
   // Rows arrive one by one: a failure later on keeps what ran.
-  await benchWalk({ quick, ...(delays ? { delays } : {}) }, (l) => process.stderr.write(`${l}\n`), (r) => walk.push(r));
+  await benchWalk({ quick, ...(delays ? { delays } : {}), ...(flowCounts ? { flows: flowCounts } : {}), ...(reps ? { reps } : {}) }, (l) => process.stderr.write(`${l}\n`), (r) => walk.push(r));
 } catch (e) {
   failed = e;
   process.stderr.write(`walk failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -204,6 +204,8 @@ export interface WalkPlan {
   flows?: number[];
   /** Round trips to add, ms (default 0, 20, 80; quick 0, 20). */
   delays?: number[];
+  /** Repetitions of each measurement (default: per flow set, 3-9). */
+  reps?: number;
   /** Strategies to run (default guided, batched, naive). */
   strategies?: WalkStrategy[];
 }
@@ -275,7 +277,8 @@ export async function benchWalk(opts: WalkPlan, log: (s: string) => void, onRow:
               if (delay > 0 && !p.delayed) continue;
               if (strategy === 'naive' && !p.naive) continue;
               const flows = flowSets.get(p.flows) as FlowSpec[];
-              const reps = strategy === 'naive' ? (quick || delay > 0 ? 1 : Math.min(p.reps, 2)) : p.reps;
+              const n = opts.reps ?? p.reps;
+              const reps = strategy === 'naive' ? (quick || delay > 0 ? 1 : Math.min(n, 2)) : n;
               const cold = await measure(o, ases, flows, strategy, delay, true, reps, log);
               rows.push(cold.row);
               onRow(cold.row);
