@@ -151,11 +151,11 @@ if (!walkOnly) {
       `${r.scenario.padEnd(10)} ${r.variant.padEnd(16)} ${String(r.requests).padStart(8)} ${r.median_ms.toFixed(2).padStart(10)} ${r.p95_ms.toFixed(2).padStart(7)} ${String(r.per_s).padStart(8)}   ${ratio}x`,
     );
   }
-  process.stderr.write('compress: minimal equivalent constraint sets\n');
   process.stderr.write('http: one agent lookup at a time over one keep-alive connection\n');
   http = await benchHttpLayer(quick, (l) => process.stderr.write(`${l}\n`));
   console.log('\nhttp layer   requests  median_us  p95_us');
   for (const r of http) console.log(`${r.variant.padEnd(11)} ${String(r.requests).padStart(9)} ${String(r.median_us).padStart(10)} ${String(r.p95_us).padStart(7)}`);
+  process.stderr.write('compress: minimal equivalent constraint sets\n');
   compression = await benchCompression(quick, (l) => process.stderr.write(`${l}\n`));
   console.log('\nscenario             solver       flows   raw  dominance  compressed  LP solves  median_ms  vs first');
   for (const r of compression) {
@@ -166,12 +166,12 @@ if (!walkOnly) {
   }
 }
 const log = (l: string) => process.stderr.write(`${l}\n`);
-const neverRepeated = await benchNeverRepeated(quick, log);
-console.log('\nnever-repeated flows   seconds  queries    flows  budget_mb  cache_mb  evictions  peak_rss_mb  faults');
-console.log(
+const neverRepeated = walkOnly ? undefined : await benchNeverRepeated(quick, log);
+if (neverRepeated) console.log('\nnever-repeated flows   seconds  queries    flows  budget_mb  cache_mb  evictions  peak_rss_mb  faults');
+if (neverRepeated) console.log(
   `${''.padEnd(22)} ${String(neverRepeated.seconds).padStart(7)} ${String(neverRepeated.queries).padStart(8)} ${String(neverRepeated.flows).padStart(8)} ${String(neverRepeated.budget_mb).padStart(10)} ${String(neverRepeated.cache_mb).padStart(9)} ${String(neverRepeated.evictions).padStart(10)} ${String(neverRepeated.peak_rss_mb).padStart(12)} ${String(neverRepeated.faults).padStart(7)}`,
 );
-const tls = await benchTls(quick, log);
+const tls = walkOnly ? [] : await benchTls(quick, log);
 if (tls.length > 0) {
   console.log('\ntls (flow-cost, 4 in flight, no cache)   requests   req/s  median_ms  vs plain');
   for (const r of tls) console.log(`${r.variant.padEnd(40)} ${String(r.requests).padStart(8)} ${String(r.per_s).padStart(7)} ${r.median_ms.toFixed(2).padStart(10)}  ${(r.per_s / (tls[0]?.per_s ?? r.per_s)).toFixed(2)}x`);
