@@ -83,7 +83,7 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
       if (i >= 0) waiters.splice(i, 1)[0]?.ok(line);
     }
   });
-  const exited = new Promise<never>((_, fail) => proc.once('exit', (c) => fail(new Error(`orchestrator (${strategy}) exited ${c}`))));
+  const exited = new Promise<never>((_, fail) => proc.once('exit', (c, sig) => fail(new Error(`orchestrator (${strategy}) exited ${c ?? sig}`))));
   // Every wait is bounded: a line that never comes is an error, not a hung benchmark.
   const line = (prefix: string, ms = 120_000) => {
     let timer: NodeJS.Timeout | undefined;
@@ -112,6 +112,12 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
       },
       async close() {
         exited.catch(() => {});
+        // Already gone (it crashed, or was killed): waiting for an 'exit' that came would hang
+        // the bench for good, hiding the error that brought it here.
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          rmSync(dir, { recursive: true, force: true });
+          return;
+        }
         await new Promise<void>((ok) => {
           proc.once('exit', () => ok());
           proc.kill('SIGTERM');
