@@ -170,9 +170,12 @@ export async function runOrchestrator(
     log: logger(flags.quiet),
     watch: flags.watch ?? 'push',
   });
+  // The handler before the line that says where to send it: stdout to a pipe is written at
+  // once, and a SIGHUP that came before the handler killed the process (the signal's default;
+  // the bench, signalling as soon as it read the line, lost orchestrators so on a busy machine).
+  const off = onSighup(net);
   console.log(`xdom-alto orchestrator at ${net.orchestrator?.url} over ${registry.agents.length} agents (${flags.strategy} walk), pid ${process.pid} (kill -HUP ${process.pid} empties its cache)`);
   if (!flags.quiet) for (const a of registry.agents) console.log(`  ${a.domain.padEnd(12)} ${a.uri}`);
-  const off = onSighup(net);
   await serveUntilSignal(net);
   off();
 }
