@@ -222,6 +222,7 @@ export class BatchedWalker {
     const out = new Map<FlowId, HopEntry>();
     const ask = new Map<string, Position[]>();
     const store = query.store?.get(agent.domain);
+    const hits: FlowId[] = [];
     for (const p of group) {
       // With resources, the answer depends on the exact flow (the path inside the domain).
       const key = this.keyOf(agent, p.ingress, p.flow, res !== undefined);
@@ -239,13 +240,16 @@ export class BatchedWalker {
       const resHit = res ? cache?.getRsa(agent.domain, key) : undefined;
       if (hit && (!res || resHit)) {
         out.set(p.flow.id, hit);
+        hits.push(p.flow.id);
         if (res && resHit) res.set(p.flow.id, resHit);
       } else push(ask, key, p);
     }
+    // The cache's tag for the cache's hits only: a fetched answer that may not be cached
+    // (an abstract domain's sealed ports) must not make a cached whole walk.
     const tag = cache?.tag(agent.domain);
-    if (tag !== undefined && out.size > 0) {
+    if (tag !== undefined && hits.length > 0) {
       deps.add(agent.domain, tag);
-      for (const id of out.keys()) tags.set(id, tag);
+      for (const id of hits) tags.set(id, tag);
     }
     if (ask.size === 0) return out;
     await Promise.all(chunks([...ask], this.opts.maxFlowsPerRequest ?? 20_000).map((part) => this.askHops(agent, part, deps, query, out, tags, res)));
