@@ -116,7 +116,7 @@ export class DomainService {
           // Where the flow goes next, for a walker that asks each domain itself.
           const el = hopElement(own);
           el.props = { ...el.props, 'next-domain': hop.domain, 'next-ingress': hop.port, 'next-address': hop.address };
-          if (guide.withAsPath && hop.asPath) {
+          if (guide.withAsPath && hop.asPath && hop.asPath.every((d) => typeof d === 'string')) {
             // Answers share one element per key: flows through the same ports towards
             // other ASes have other paths, so the path is part of the key.
             el.key = `${el.key}|${hop.asPath.join(' ')}`;

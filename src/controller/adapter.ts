@@ -35,15 +35,15 @@ export type NextHopResult =
       port: string;
       address: string;
       /**
-       * The AS path from here to the destination, when this domain knows it: the AS
-       * sequence after this domain, as domain ids, from the best route's AS_PATH (BGP,
-       * RFC 4271 §5.1.2), so `asPath[0]` is `domain` and the last is the destination's
-       * origin AS. Absent where the domain routes by a default route and does not know
-       * (a stub), or cannot name the ASes as domain ids (an adapter that only knows AS
-       * numbers maps them, or leaves this out). A hint: the orchestrator's guided walk
-       * (orchestrator/guided.ts) asks the domains on it at once and verifies every hop.
+       * The AS path toward the destination where the domain knows it: the AS sequence after
+       * this domain from the best route's AS_PATH (BGP, RFC 4271 §5.1.2), next AS first, the
+       * destination's origin AS last. As domain ids (the simulated controller: what the
+       * orchestrator's guided walk, orchestrator/guided.ts, can ask) or as AS numbers (the
+       * FRR adapter reads them from BGP; the agent tells the walk only domain ids, so a
+       * numeric path is a hint no walk uses until ASNs map to domain ids). Absent where the
+       * domain does not know (a stub with a default route, a static route).
        */
-      asPath?: string[];
+      asPath?: string[] | number[];
     }
   | { ok: false; fault: FlowFault };
 
