@@ -96,7 +96,8 @@ describe(`guided walk on a generated ${ASES}-AS network, ${FLOWS} flows`, functi
   });
 
   async function stats(net: RunningNetwork): Promise<Record<string, number>> {
-    const r = await request(`${net.orchestrator?.url}/stats`);
+    // A fresh connection each time: a query between two reads outlasts the server's keep-alive (5 s).
+    const r = await request(`${net.orchestrator?.url}/stats`, { reset: true });
     return (await r.body.json()) as Record<string, number>;
   }
 
