@@ -138,7 +138,7 @@ async function scale(quick: boolean, log: (s: string) => void): Promise<LiveRow[
   log(`live scale: ${ases} ASes, ${total} subscribed flows in subscriptions of ${per}, one change a second for ${seconds} s`);
   const t0 = performance.now();
   const at = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
-  const agents = await startAgents(ases, seed, Math.max(1, Math.min(2, cpus().length)), ['--admin-token-file', tokenFile, '--coalesce-ms', '200'], LIVE_BASE_PORT);
+  const agents = await startAgents(ases, seed, Math.max(1, Math.min(2, cpus().length)), LIVE_BASE_PORT, ['--admin-token-file', tokenFile, '--coalesce-ms', '200']);
   const uri = new Map(agents.registry.agents.map((a) => [a.domain, a.uri]));
   const hosts = generateTopology({ ases, seed, basePort: LIVE_BASE_PORT }).domains.flatMap((d) => d.hosts.map((h) => h.address));
   const flows = flowsFor(hosts, total, 7);

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { ROOT } from '../src/cli/load.js';
 import type { Registry } from '../src/lookup/registry.js';
 import type { WalkStrategy } from '../src/orchestrator/walk.js';
@@ -33,6 +33,29 @@ export interface OrchestratorProc {
   close(): Promise<void>;
 }
 
+/**
+ * The scheduler's connections. Its keep-alive sockets are dropped after 1 s idle, well
+ * inside the orchestrator's 5 s (Node's keepAliveTimeout), and a request that finds its
+ * socket closed anyway is sent again once: at 72dc7af the full bench died of undici's
+ * `SocketError: other side closed` on a socket the orchestrator had closed after the
+ * 100,000-flow cold query. Lookups are idempotent (they only read).
+ */
+const client = new Agent({ keepAliveTimeout: 1000, keepAliveMaxTimeout: 1000, headersTimeout: 900_000, bodyTimeout: 900_000 });
+
+export async function send(url: string, opts: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }): Promise<{ status: number; type: string; body: Buffer }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await request(url, { ...opts, dispatcher: client });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      return { status: res.statusCode, type: String(res.headers['content-type'] ?? ''), body };
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (attempt === 1 && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE')) continue;
+      throw e;
+    }
+  }
+}
+
 export async function startOrchestrator(registry: Registry, strategy: WalkStrategy, extraArgs: string[] = []): Promise<OrchestratorProc> {
   const dir = mkdtempSync(join(tmpdir(), 'xdom-bench-'));
   const file = join(dir, 'registry.json');
@@ -42,7 +65,7 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
     ...(process.env.XDOM_BENCH_ORCH_ARGS?.split(' ').filter(Boolean) ?? []),
     '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'orchestrator',
     '--registry', file, '--port', '0', '--strategy', strategy,
-    '--cache-max-age', strategy === 'batched' ? '3600000' : '0',
+    '--cache-max-age', strategy === 'batched' || strategy === 'guided' ? '3600000' : '0',
     '--body-limit', '256m', '--max-answer-bytes', '512m', '--timeout', '600000', '--deadline', '3600000', '-q',
     // The bench is one client asking as fast as it can, and measures the walk, not the guard.
     '--rate-limit', '0', '--cache-max-bytes', '8g',
@@ -61,7 +84,7 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
       if (i >= 0) waiters.splice(i, 1)[0]?.ok(line);
     }
   });
-  const exited = new Promise<never>((_, fail) => proc.once('exit', (c) => fail(new Error(`orchestrator (${strategy}) exited ${c}`))));
+  const exited = new Promise<never>((_, fail) => proc.once('exit', (c, sig) => fail(new Error(`orchestrator (${strategy}) exited ${c ?? sig}`))));
   // Every wait is bounded: a line that never comes is an error, not a hung benchmark.
   const line = (prefix: string, ms = 120_000) => {
     let timer: NodeJS.Timeout | undefined;
@@ -76,8 +99,8 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
     return {
       url,
       async stats() {
-        const r = await request(`${url}/stats`);
-        return (await r.body.json()) as OrchestratorStats;
+        const r = await send(`${url}/stats`, { method: 'GET' });
+        return JSON.parse(r.body.toString()) as OrchestratorStats;
       },
       async clearCache() {
         const cleared = line('SIGHUP: '); // 'cache cleared', or 'no cache to clear' (naive walk)
@@ -90,6 +113,12 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
       },
       async close() {
         exited.catch(() => {});
+        // Already gone (it crashed, or was killed): waiting for an 'exit' that came would hang
+        // the bench for good, hiding the error that brought it here.
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          rmSync(dir, { recursive: true, force: true });
+          return;
+        }
         await new Promise<void>((ok) => {
           proc.once('exit', () => ok());
           proc.kill('SIGTERM');

@@ -1,18 +1,24 @@
 /**
- * Benchmark scenario: the orchestrator's walk over a generated multi-AS network, batched
- * (cold and warm cache) against the naive walk (each flow alone, hop by hop, no cache),
- * on the same topology and the same flows.
+ * Benchmark scenario: the orchestrator's walk over a generated multi-AS network, guided
+ * and batched (cold and warm cache) against the naive walk (each flow alone, hop by hop,
+ * no cache), on the same topology and the same flows, with 0, 20 and 80 ms round trips
+ * between the orchestrator and every agent (delay-proxy.ts: domains on one continent,
+ * across an ocean).
  *
  * Every party in its own process, as in a deployment: the agents in child processes
- * (`xdom agents --ases N --shard i/n`), each orchestrator (batched, naive) in its own
- * (`xdom orchestrator`, orchestrator-proc.ts), and this process as the scheduler sending
- * flow-cost queries over loopback HTTP. Counters and peak memory are the orchestrator's.
+ * (`xdom agents --ases N --shard i/n`), the delaying proxy in one, each orchestrator in
+ * its own (`xdom orchestrator`, orchestrator-proc.ts, one at a time), and this process as
+ * the scheduler sending flow-cost queries over loopback HTTP. Counters and peak memory are
+ * the orchestrator's. Every cold answer of the guided walk is checked against the batched
+ * walk's for the same flows (`same`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../src/cli/load.js';
-import { request } from 'undici';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { decodeAnswer } from '../src/wire/decode-answer.js';
 import { acceptFor } from '../src/wire/forms.js';
 import { encodeFlowRequest } from '../src/wire/request.js';
@@ -21,12 +27,14 @@ import type { FlowSpec } from '../src/model/flow.js';
 import type { WalkStrategy } from '../src/orchestrator/walk.js';
 import { generateTopology } from '../src/topology/generate/index.js';
 import { Rng } from '../src/topology/generate/prng.js';
-import { startOrchestrator, type OrchestratorProc } from './orchestrator-proc.js';
+import { send, startOrchestrator, type OrchestratorProc } from './orchestrator-proc.js';
 
 export interface WalkRow {
   ases: number;
   flows: number;
   strategy: string;
+  /** Round trip added to every orchestrator-to-agent request, ms. */
+  delay_ms: number;
   cold: boolean;
   median_ms: number;
   p95_ms: number;
@@ -35,6 +43,8 @@ export interface WalkRow {
   bytes: number;
   rss_mb: number;
   faults: number;
+  /** Guided rows: whether every flow's answer equals the batched walk's (cold, same flows). */
+  same?: boolean;
 }
 
 /**
@@ -42,7 +52,7 @@ export interface WalkRow {
  * shards-th domain on the generated registry's fixed ports, so that one event loop does
  * not serve all 1,000 agents.
  */
-export async function startAgents(ases: number, seed: string, shards: number, extra: string[] = [], basePort = BASE_PORT): Promise<{ procs: ChildProcess[]; registry: Registry }> {
+export async function startAgents(ases: number, seed: string, shards: number, basePort: number, extra: string[] = []): Promise<{ procs: ChildProcess[]; registry: Registry }> {
   const procs: ChildProcess[] = [];
   const ready = Array.from({ length: shards }, (_, i) => {
     const proc = spawn(
@@ -74,8 +84,25 @@ export async function startAgents(ases: number, seed: string, shards: number, ex
   }
 }
 
-/** Agents' fixed ports (below the ephemeral range) when served in shards. */
-export const BASE_PORT = 21000;
+/**
+ * Agents' ports (below the ephemeral range) when served in shards: a run of `n` free ones
+ * from 21000 up, each tried by listening on it, since other benchmarks on this machine
+ * may hold some (another engineer's bench held 21000-21199 while this one started).
+ */
+async function freeBasePort(n: number): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((ok) => {
+      const srv = createServer();
+      srv.once('error', () => ok(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => ok(true)));
+    });
+  for (let base = 21000; base + n < 32000; base += 1000) {
+    let all = true;
+    for (let p = base; p < base + n && all; p++) all = await free(p);
+    if (all) return base;
+  }
+  throw new Error(`no ${n} free ports between 21000 and 32000`);
+}
 
 export function flowsFor(hosts: string[], n: number, seed: number): FlowSpec[] {
   const r = new Rng(`flows-${seed}`);
@@ -96,20 +123,32 @@ export function flowsFor(hosts: string[], n: number, seed: number): FlowSpec[] {
 
 const q = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 
+/** Every flow's answer as text (its elements' properties in path order, or its fault code). */
+function fingerprints(answer: ReturnType<typeof decodeAnswer>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of answer.flows) {
+    const fault = answer.faults.get(f);
+    out.set(f, fault ? `fault ${fault.code}` : JSON.stringify((answer.paths.get(f) ?? []).map((n) => answer.elements.get(n))));
+  }
+  return out;
+}
+
 async function measure(
   orch: OrchestratorProc,
   ases: number,
   flows: FlowSpec[],
   strategy: string,
+  delay: number,
   cold: boolean,
   reps: number,
   log: (s: string) => void,
-): Promise<WalkRow> {
+): Promise<{ row: WalkRow; answers: Map<string, string> }> {
   const times: number[] = [];
   let requests = 0;
   let bytes = 0;
   let rounds = 0;
   let faults = 0;
+  let answers = new Map<string, string>();
   // The scheduler's own work (writing its request, parsing the answer) is its own: the
   // time is the orchestrator's, from the request leaving to the answer's last byte.
   const url = `${orch.url}/flow-cost/lookup`;
@@ -119,11 +158,11 @@ async function measure(
     if (cold) await orch.clearCache();
     const s0 = await orch.stats();
     const t0 = performance.now();
-    const res = await request(url, { method: 'POST', headers, body: req.body, bodyTimeout: 600_000, headersTimeout: 600_000 });
-    const body = Buffer.from(await res.body.arrayBuffer());
+    const res = await send(url, { method: 'POST', headers, body: req.body });
     times.push(performance.now() - t0);
-    if (res.statusCode !== 200) throw new Error(`flow-cost answered ${res.statusCode}: ${body.toString().slice(0, 200)}`);
-    const answer = decodeAnswer('flow-cost', String(res.headers['content-type']), body, flows.map((f) => f.id));
+    if (res.status !== 200) throw new Error(`flow-cost answered ${res.status}: ${res.body.toString().slice(0, 200)}`);
+    const answer = decodeAnswer('flow-cost', res.type, res.body, flows.map((f) => f.id));
+    if (i === 0) answers = fingerprints(answer);
     const s1 = await orch.stats();
     requests = s1['agent-requests'] - s0['agent-requests'];
     bytes = s1['bytes-in'] + s1['bytes-out'] - s0['bytes-in'] - s0['bytes-out'];
@@ -142,18 +181,19 @@ async function measure(
     ases,
     flows: flows.length,
     strategy,
+    delay_ms: delay,
     cold,
     median_ms: +q(times, 0.5).toFixed(1),
     p95_ms: +q(times, 0.95).toFixed(1),
     requests,
     rounds,
     bytes,
-    // The orchestrator's own peak so far (scenarios grow: the 100,000-flow rows are its peak).
+    // The orchestrator's own peak so far (each orchestrator runs one delay's scenarios, growing).
     rss_mb: orch.peakRssMb(),
     faults,
   };
-  log(`  ${ases} ASes, ${flows.length} flows, ${strategy} ${cold ? 'cold' : 'warm'}: median ${row.median_ms} ms, ${requests} requests, ${rounds} rounds`);
-  return row;
+  log(`  ${ases} ASes, ${flows.length} flows, ${strategy} ${cold ? 'cold' : 'warm'}, +${delay} ms: median ${row.median_ms} ms, ${requests} requests, ${rounds} rounds`);
+  return { row, answers };
 }
 
 export interface WalkPlan {
@@ -162,46 +202,110 @@ export interface WalkPlan {
   ases?: number;
   /** Override the flow counts (each with the naive walk too when at most 10,000). */
   flows?: number[];
+  /** Round trips to add, ms (default 0, 20, 80; quick 0, 20). */
+  delays?: number[];
+  /** Repetitions of each measurement (default: per flow set, 3-9). */
+  reps?: number;
+  /** Strategies to run (default guided, batched, naive). */
+  strategies?: WalkStrategy[];
 }
 
-export async function benchWalk(opts: WalkPlan, log: (s: string) => void): Promise<WalkRow[]> {
+/** The delaying proxy in its own process; the registry it prints points at it. */
+async function startProxy(registry: Registry, rtt: number): Promise<{ registry: Registry; close(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'xdom-delay-'));
+  const file = join(dir, 'registry.json');
+  writeFileSync(file, JSON.stringify(registry));
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'delay-proxy.ts'), String(rtt), file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  process.once('exit', () => proc.kill('SIGTERM'));
+  const proxied = await new Promise<Registry>((ok, fail) => {
+    let buf = '';
+    proc.stdout?.on('data', (d) => {
+      buf += d;
+      const line = buf.split('\n').slice(0, -1).find((l) => l.startsWith('ready '));
+      if (line) ok(JSON.parse(line.slice(6)) as Registry);
+    });
+    proc.on('exit', (c) => fail(new Error(`delay proxy exited ${c}`)));
+  });
+  return {
+    registry: proxied,
+    close() {
+      proc.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function benchWalk(opts: WalkPlan, log: (s: string) => void, onRow: (r: WalkRow) => void = () => {}): Promise<WalkRow[]> {
   const { quick } = opts;
   const ases = opts.ases ?? (quick ? 200 : 1000);
   const seed = 'bench';
+  const delays = opts.delays ?? (quick ? [0, 20] : [0, 20, 80]);
+  const strategies = opts.strategies ?? ['guided', 'batched', 'naive'];
+  // 100,000 flows only without delay (the delay rows ask what distance costs, not size),
+  // the naive walk only up to 10,000 flows, and once a delayed scenario.
   const plan = opts.flows
-    ? opts.flows.map((flows) => ({ flows, naive: flows <= 10_000, reps: flows <= 10_000 ? 5 : 3 }))
+    ? opts.flows.map((flows) => ({ flows, naive: flows <= 10_000, reps: flows <= 10_000 ? 5 : 3, delayed: flows <= 10_000 }))
     : quick
       ? [
-          { flows: 100, naive: true, reps: 5 },
-          { flows: 2000, naive: true, reps: 3 },
+          { flows: 100, naive: true, reps: 5, delayed: true },
+          { flows: 2000, naive: true, reps: 3, delayed: true },
         ]
       : [
-          { flows: 100, naive: true, reps: 9 },
-          { flows: 10_000, naive: true, reps: 5 },
-          { flows: 100_000, naive: false, reps: 3 },
+          { flows: 100, naive: true, reps: 9, delayed: true },
+          { flows: 10_000, naive: true, reps: 5, delayed: true },
+          { flows: 100_000, naive: false, reps: 3, delayed: false },
         ];
-  const hosts = generateTopology({ ases, seed, basePort: BASE_PORT }).domains.flatMap((d) => d.hosts.map((h) => h.address));
-  log(`walk: ${ases} generated ASes (agents in child processes), flow-cost queries`);
+  const basePort = await freeBasePort(ases);
+  const hosts = generateTopology({ ases, seed, basePort }).domains.flatMap((d) => d.hosts.map((h) => h.address));
+  log(`walk: ${ases} generated ASes (agents in child processes), flow-cost queries, round trips +${delays.join('/')} ms`);
   const shards = Math.max(1, Math.min(2, cpus().length));
-  const agents = await startAgents(ases, seed, shards);
+  const agents = await startAgents(ases, seed, shards, basePort);
+  log(`  agents ready on ports ${basePort}-${basePort + ases - 1}`);
   const rows: WalkRow[] = [];
-  const orchs: OrchestratorProc[] = [];
+  const flowSets = new Map(plan.map((p) => [p.flows, flowsFor(hosts, p.flows, p.flows)]));
   try {
-    const start = async (strategy: WalkStrategy) => {
-      const o = await startOrchestrator(agents.registry, strategy);
-      orchs.push(o);
-      return o;
-    };
-    const batched = await start('batched');
-    const naive = await start('naive');
-    for (const p of plan) {
-      const flows = flowsFor(hosts, p.flows, p.flows);
-      rows.push(await measure(batched, ases, flows, 'batched', true, p.reps, log));
-      rows.push(await measure(batched, ases, flows, 'batched', false, p.reps, log));
-      if (p.naive) rows.push(await measure(naive, ases, flows, 'naive', true, quick ? 1 : Math.min(p.reps, 2), log));
+    for (const delay of delays) {
+      const proxy = delay > 0 ? await startProxy(agents.registry, delay) : undefined;
+      try {
+        // The batched walk's cold answers, per flow set, to check the guided walk's against.
+        const batchedAnswers = new Map<number, Map<string, string>>();
+        const guidedAnswers = new Map<number, { row: WalkRow; answers: Map<string, string> }>();
+        for (const strategy of strategies) {
+          const o = await startOrchestrator(proxy?.registry ?? agents.registry, strategy);
+          try {
+            for (const p of plan) {
+              if (delay > 0 && !p.delayed) continue;
+              if (strategy === 'naive' && !p.naive) continue;
+              const flows = flowSets.get(p.flows) as FlowSpec[];
+              const n = opts.reps ?? p.reps;
+              const reps = strategy === 'naive' ? (quick || delay > 0 ? 1 : Math.min(n, 2)) : n;
+              const cold = await measure(o, ases, flows, strategy, delay, true, reps, log);
+              rows.push(cold.row);
+              onRow(cold.row);
+              if (strategy === 'batched') batchedAnswers.set(p.flows, cold.answers);
+              if (strategy === 'guided') guidedAnswers.set(p.flows, cold);
+              if (strategy !== 'naive') {
+                const warm = (await measure(o, ases, flows, strategy, delay, false, reps, log)).row;
+                rows.push(warm);
+                onRow(warm);
+              }
+            }
+          } finally {
+            await o.close();
+          }
+        }
+        for (const [n, g] of guidedAnswers) {
+          const b = batchedAnswers.get(n);
+          if (!b) continue;
+          const differ = [...g.answers].filter(([f, text]) => b.get(f) !== text);
+          g.row.same = differ.length === 0;
+          log(`  ${n} flows, +${delay} ms: guided answers ${g.row.same ? 'equal the batched walk\'s' : `DIFFER from the batched walk's for ${differ.length} flows, e.g. ${differ[0]?.[0]}`}`);
+        }
+      } finally {
+        proxy?.close();
+      }
     }
   } finally {
-    for (const o of orchs) await o.close();
     for (const p of agents.procs) p.kill('SIGTERM');
   }
   return rows;

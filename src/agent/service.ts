@@ -10,7 +10,7 @@
 import { addDependency, emptyAnswer, type ElementProps, type PathVectorAnswer, type VersionTag } from '../model/answer.js';
 import { asHop, composeAnswer, hopElement, type AsHop, type PathElement } from '../model/compose.js';
 import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
-import type { ControllerAdapter } from '../controller/adapter.js';
+import type { ControllerAdapter, NextHopResult } from '../controller/adapter.js';
 import type { ServiceLookup } from '../lookup/registry.js';
 import type { PeerClient } from '../client/agent-client.js';
 import type { LpSolver } from '../rsa/lp.js';
@@ -28,6 +28,21 @@ export interface DomainServiceOptions {
   /** Changes closer together than this are one version (live/clock.ts; default 200 ms). */
   coalesceMs?: number;
 }
+
+/** What the orchestrator's guided walk adds to a hop-only lookup (orchestrator/guided.ts). */
+export interface GuideOptions {
+  /** Each hop tells the AS path beyond this domain where the controller knows it (`as-path`). */
+  withAsPath?: boolean;
+  /**
+   * Flows given by the neighbour they enter from instead of an ingress: each is answered
+   * for every border port facing that neighbour, its path being one hop (and with
+   * resources, that hop's resources) per port, port after port.
+   */
+  enteringFrom?: Map<FlowId, string>;
+}
+
+/** Internal id of a flow asked from one of several ingress ports ('#' is no FlowId character). */
+const altId = (id: FlowId, k: number): FlowId => `${id}#${k}`;
 
 export class DomainService {
   readonly domain: string;
@@ -69,9 +84,14 @@ export class DomainService {
     hopOnly = false,
     withResources = false,
     queryId?: string,
+    guide: GuideOptions = {},
   ): Promise<PathVectorAnswer> {
-    const flows = this.unsealed(requested);
-    const ids = flows.map((f) => f.id);
+    const asked = this.unsealed(requested);
+    const ids = asked.map((f) => f.id);
+    const from = hopOnly ? guide.enteringFrom : undefined;
+    // Flows entering from a neighbour become one flow per border port facing it (folded back below).
+    const alternatives = new Map<FlowId, FlowId[]>();
+    const flows = from && from.size > 0 ? asked.flatMap((f) => this.expanded(f, from.get(f.id), alternatives)) : asked;
     const faults = new Map<FlowId, FlowFault>();
     const paths = new Map<FlowId, PathElement[]>();
     const deps: VersionTag[] = [this.version()];
@@ -82,10 +102,12 @@ export class DomainService {
     }
     const chain = [...visited, this.domain];
     const groups = new Map<string, { domain: string; flows: FlowSpec[] }>();
+    const known = new Map<FlowId, NextHopResult>();
     await Promise.all(
       flows.map(async (flow) => {
         const hop = await this.safely(() => this.adapter.nextHop(flow));
         if (!hop.ok) return void faults.set(flow.id, this.scrubbed(hop.fault));
+        known.set(flow.id, hop);
         const ingress = flow.ingress === null ? null : (this.adapter.ingressPort(flow.ingress) ?? flow.ingress);
         const own: AsHop = { 'domain-id': this.domain, 'ingress-port': this.privacy ? this.privacy.port(ingress) : ingress };
         if (hop.kind === 'local') return void paths.set(flow.id, [hopElement(own)]);
@@ -94,6 +116,12 @@ export class DomainService {
           // Where the flow goes next, for a walker that asks each domain itself.
           const el = hopElement(own);
           el.props = { ...el.props, 'next-domain': hop.domain, 'next-ingress': hop.port, 'next-address': hop.address };
+          if (guide.withAsPath && hop.asPath && hop.asPath.every((d) => typeof d === 'string')) {
+            // Answers share one element per key: flows through the same ports towards
+            // other ASes have other paths, so the path is part of the key.
+            el.key = `${el.key}|${hop.asPath.join(' ')}`;
+            el.props['as-path'] = [...hop.asPath];
+          }
           return void paths.set(flow.id, [el]);
         }
         paths.set(flow.id, [hopElement(own)]);
@@ -128,7 +156,8 @@ export class DomainService {
         if (r.ok) deps.push(...r.answer.dependsOn);
       }),
     );
-    const resourcesCacheable = hopOnly && withResources ? await this.appendResources(flows, paths, faults, queryId) : true;
+    const resourcesCacheable = hopOnly && withResources ? await this.appendResources(flows, paths, faults, queryId, known) : true;
+    for (const [id, alts] of alternatives) fold(id, alts, paths, faults, this.domain, from?.get(id) ?? '');
     const answer = composeAnswer(ids, paths, faults, deps);
     // Sealed port names and per-query element names are made per answer: a cache must not hand them out again.
     if (this.privacy?.hops === 'abstract' || !resourcesCacheable) answer.cacheable = false;
@@ -140,7 +169,7 @@ export class DomainService {
    * first) with their available bandwidth. Elements are numbered in the sorted order of
    * their ids, which reproduces seed 002's example indices.
    */
-  async rsa(requested: FlowSpec[], resourceState: 'raw' | 'compressed' = 'raw', queryId?: string): Promise<PathVectorAnswer> {
+  async rsa(requested: FlowSpec[], resourceState: 'raw' | 'compressed' = 'raw', queryId?: string, hops?: Map<FlowId, NextHopResult>): Promise<PathVectorAnswer> {
     const flows = this.unsealed(requested);
     const answer = emptyAnswer(flows.map((f) => f.id));
     addDependency(answer, this.version());
@@ -148,7 +177,8 @@ export class DomainService {
     const shares = new Map<FlowId, number[]>();
     await Promise.all(
       flows.map(async (flow) => {
-        const r = await this.safely(() => this.adapter.lookupPath(flow));
+        // The hop this request already routed, if any: the controller need not route again.
+        const r = await this.safely(() => this.adapter.lookupPath(flow, hops?.get(flow.id)));
         if (!r.ok) return void answer.faults.set(flow.id, this.scrubbed(r.fault));
         answer.paths.set(flow.id, r.elements);
         if (r.shares?.some((s) => s !== 1)) shares.set(flow.id, r.shares);
@@ -169,9 +199,15 @@ export class DomainService {
    * After each flow's hop, this domain's resources for it, as rsa() answers them: one
    * request per domain and round then serves both lookups (the orchestrator's batched walk).
    */
-  private async appendResources(flows: FlowSpec[], paths: Map<FlowId, PathElement[]>, faults: Map<FlowId, FlowFault>, queryId?: string): Promise<boolean> {
+  private async appendResources(
+    flows: FlowSpec[],
+    paths: Map<FlowId, PathElement[]>,
+    faults: Map<FlowId, FlowFault>,
+    queryId: string | undefined,
+    hops: Map<FlowId, NextHopResult>,
+  ): Promise<boolean> {
     const routed = flows.filter((f) => paths.has(f.id) && !faults.has(f.id));
-    const res = await this.rsa(routed, 'raw', queryId);
+    const res = await this.rsa(routed, 'raw', queryId, hops);
     for (const f of routed) {
       const fault = res.faults.get(f.id);
       if (fault) {
@@ -210,6 +246,14 @@ export class DomainService {
     return { ...answer, elements, paths, cacheable: false };
   }
 
+  /** A flow entering from `neighbour`: one flow per border port facing it; without a neighbour, the flow itself. */
+  private expanded(f: FlowSpec, neighbour: string | undefined, alternatives: Map<FlowId, FlowId[]>): FlowSpec[] {
+    if (neighbour === undefined) return [f];
+    const ports = this.adapter.bordersFacing?.(neighbour) ?? [];
+    alternatives.set(f.id, ports.map((_, k) => altId(f.id, k)));
+    return ports.map((port, k) => ({ ...f, id: altId(f.id, k), ingress: port }));
+  }
+
   private unsealed(flows: FlowSpec[]): FlowSpec[] {
     const p = this.privacy;
     return p ? flows.map((f) => ({ ...f, ingress: p.unsealIngress(f.ingress) })) : flows;
@@ -242,4 +286,24 @@ export class DomainService {
       return { ok: false, fault: { code: 'controller-error', message: `${this.domain} controller: ${(e as Error).message}`, domain: this.domain } };
     }
   }
+}
+
+/**
+ * A flow asked by the neighbour it enters from, back to one answer: its path is the
+ * answers of its ports that routed, one after the other (each starts with its hop, which
+ * names its ingress port); a fault only when none did (the first port's fault).
+ */
+function fold(id: FlowId, alts: FlowId[], paths: Map<FlowId, PathElement[]>, faults: Map<FlowId, FlowFault>, domain: string, neighbour: string): void {
+  const path: PathElement[] = [];
+  let fault: FlowFault | undefined;
+  for (const a of alts) {
+    const f = faults.get(a);
+    const p = paths.get(a);
+    faults.delete(a);
+    paths.delete(a);
+    if (f) fault ??= f;
+    else if (p) path.push(...p);
+  }
+  if (path.length > 0) paths.set(id, path);
+  else faults.set(id, fault ?? { code: 'unknown-ingress', message: `no border of ${domain} faces ${neighbour}`, domain });
 }

@@ -49,7 +49,7 @@ const positiveBytes = (v: string): number => {
   return n;
 };
 const strategy = (v: string): WalkStrategy => {
-  if (v !== 'batched' && v !== 'recursive' && v !== 'naive') throw new InvalidArgumentError('batched, recursive or naive');
+  if (v !== 'guided' && v !== 'batched' && v !== 'recursive' && v !== 'naive') throw new InvalidArgumentError('guided, batched, recursive or naive');
   return v;
 };
 const bytes = (v: string): number => {
@@ -124,8 +124,8 @@ serverOptions(
     .command('orchestrator')
     .description('serve the orchestrator (SIGHUP empties its cache)')
     .requiredOption('--registry <file>', 'the registry: which agent serves which addresses')
-    .option('--strategy <walk>', 'how domains are asked: batched, recursive or naive', strategy, 'batched')
-    .option('--cache-max-age <ms>', 'batched walk: how long a domain version is trusted before it is revalidated (0: no cache)', age, 1000)
+    .option('--strategy <walk>', 'how domains are asked: guided (along the AS paths), batched, recursive or naive', strategy, 'guided')
+    .option('--cache-max-age <ms>', 'guided and batched walks: how long a domain version is trusted before it is revalidated (0: no cache)', age, 1000)
     .option('--max-answer-bytes <size>', 'largest agent answer read', positiveBytes, 64 * 1024 * 1024)
     .option('--deadline <ms>', 'the most one query may take; flows still walking then fault agent-unreachable', millis, 60_000)
     .option('--cache-max-bytes <size>', 'the cache\'s memory budget (estimated); least recently used entries go first', positiveBytes, 512 * 1024 * 1024)
@@ -221,6 +221,7 @@ program
   .requiredOption('--out <dir>', 'directory to write (created if missing)')
   .option('--base-port <n>', 'agent port of the first AS in the registry', port, 9000)
   .addOption(new Option('--routes <form>', 'compact: default route toward a provider, explicit routes elsewhere; full: one route per prefix').choices(['compact', 'full']).default('compact'))
+  .option('--no-as-paths', 'transit ASes do not list their AS path to every destination AS (as-paths; they triple the files at 1,000 ASes)')
   .option('--force', 'replace the files of an earlier run in --out')
   .option('--no-progress', 'no progress output on stderr')
   .action(runTopoGenerate);

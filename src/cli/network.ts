@@ -54,7 +54,7 @@ export interface NetworkOptions {
   bodyLimit?: number;
   client?: ClientOptions;
   log?: (line: string) => void;
-  /** How the orchestrator asks the domains (default batched). */
+  /** How the orchestrator asks the domains (default guided). */
   strategy?: WalkStrategy;
   /** The orchestrator's cache: how long a domain's version stays trusted, ms (default 1000); null = no cache. */
   cacheMaxAgeMs?: number | null;
@@ -230,7 +230,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     if (orch) {
       const cache = opts.cacheMaxAgeMs === null ? undefined : new WalkCache(opts.cacheMaxAgeMs ?? 1000, undefined, undefined, opts.cacheBounds);
       const orchestrator = new Orchestrator(lookup, orchPeers, solver, {
-        strategy: opts.strategy ?? 'batched',
+        strategy: opts.strategy ?? 'guided',
         ...(cache ? { cache } : {}),
         ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
         ...(opts.maxInFlightPerAgent !== undefined ? { maxInFlightPerAgent: opts.maxInFlightPerAgent } : {}),
@@ -272,6 +272,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           'bytes-in': c.bytesIn,
           'bytes-out': c.bytesOut,
           'last-rounds': orchestrator.lastRounds,
+          'guided-breaks': orchestrator.guidedBreaks,
           'claims-flagged': { ...orchestrator.claims.counts },
           ...(cache ? { cache: cache.stats() } : {}),
           live: { streams: streams.open, 'tips-views': tips.open, 'room-resources': room?.list().length ?? 0, ...streams.stats, agents: watch.stats() },

@@ -170,14 +170,17 @@ export async function runOrchestrator(
     deadlineMs: flags.deadline,
     security: securityFrom(flags, 'orchestrator'),
     cacheBounds: { maxBytes: flags.cacheMaxBytes, maxStaleMs: flags.staleIfError },
-    cacheMaxAgeMs: flags.strategy === 'batched' && flags.cacheMaxAge > 0 ? flags.cacheMaxAge : null,
+    cacheMaxAgeMs: (flags.strategy === 'guided' || flags.strategy === 'batched') && flags.cacheMaxAge > 0 ? flags.cacheMaxAge : null,
     client: { timeoutMs: flags.timeout ?? 10_000, maxAnswerBytes: flags.maxAnswerBytes },
     log: logger(flags.quiet),
     watch: flags.watch ?? 'push',
   });
+  // The handler before the line that says where to send it: stdout to a pipe is written at
+  // once, and a SIGHUP that came before the handler killed the process (the signal's default;
+  // the bench, signalling as soon as it read the line, lost orchestrators so on a busy machine).
+  const off = onSighup(net);
   console.log(`xdom-alto orchestrator at ${net.orchestrator?.url} over ${registry.agents.length} agents (${flags.strategy} walk), pid ${process.pid} (kill -HUP ${process.pid} empties its cache)`);
   if (!flags.quiet) for (const a of registry.agents) console.log(`  ${a.domain.padEnd(12)} ${a.uri}`);
-  const off = onSighup(net);
   await serveUntilSignal(net);
   off();
 }
@@ -192,7 +195,7 @@ function onSighup(net: RunningNetwork): () => void {
   const onHup = () => {
     const cache = net.orchestrator?.cache;
     cache?.clear();
-    console.log(cache ? 'SIGHUP: cache cleared' : 'SIGHUP: no cache to clear (batched walk with --cache-max-age > 0 only)');
+    console.log(cache ? 'SIGHUP: cache cleared' : 'SIGHUP: no cache to clear (guided or batched walk with --cache-max-age > 0 only)');
   };
   process.on('SIGHUP', onHup);
   return () => process.off('SIGHUP', onHup);

@@ -16,6 +16,8 @@ export interface TopoFlags {
   out: string;
   basePort: number;
   routes: RouteMode;
+  /** Whether transit ASes get their AS paths (`--no-as-paths`: files a third the size). */
+  asPaths?: boolean;
   force?: boolean;
   progress: boolean;
 }
@@ -36,9 +38,10 @@ export async function runTopoGenerate(flags: TopoFlags): Promise<void> {
     seed: flags.seed,
     basePort: flags.basePort,
     routes: flags.routes,
+    asPaths: flags.asPaths !== false,
     progress: (done, total) => show?.((0.1 * done) / total, 'routing'),
   });
-  const command = `xdom topo generate --ases ${flags.ases} --seed ${flags.seed}${flags.routes === 'full' ? ' --routes full' : ''}`;
+  const command = `xdom topo generate --ases ${flags.ases} --seed ${flags.seed}${flags.routes === 'full' ? ' --routes full' : ''}${flags.asPaths === false ? ' --no-as-paths' : ''}`;
   const bytes = writeTopology(flags.out, topo, command, (done) => show?.(0.1 + (0.9 * done) / flags.ases, 'writing'));
   show?.(1, 'done');
   const peerings = topo.graph.links.filter((l) => l.kind === 'peer').length;
@@ -78,7 +81,8 @@ export function writeTopology(dir: string, topo: GeneratedTopology, command: str
 const TEXT = { lineWidth: 0 } as const; // never fold long lines: one route, one line
 
 export function domainYaml(d: Domain, x: number, g: AsGraph, indexOf: Map<string, number>, command: string): string {
-  const doc = new Document(d);
+  // No anchors: every transit AS's as-paths share the destinations' prefix lists in memory.
+  const doc = new Document(d, { aliasDuplicateObjects: false });
   const role = x < g.core ? 'tier-1' : (g.customers[x]?.length ?? 0) > 0 ? 'transit' : 'stub';
   const count = (n: number | undefined, what: string) => `${n ?? 0} ${what}${n === 1 ? '' : 's'}`;
   doc.commentBefore =
@@ -88,7 +92,7 @@ export function domainYaml(d: Domain, x: number, g: AsGraph, indexOf: Map<string
   const seq = (key: string) => top.get(key, true) as YAMLSeq | undefined;
   const items = (key: string) => (seq(key)?.items ?? []) as YAMLMap[];
   // One line per host, link, prefix and route, as the hand-written examples have them.
-  for (const key of ['prefixes', 'hosts', 'links', 'routes']) for (const it of items(key)) it.flow = true;
+  for (const key of ['prefixes', 'hosts', 'links', 'routes', 'as-paths']) for (const it of items(key)) it.flow = true;
   const switches = seq('switches');
   if (switches) switches.flow = true;
   items('borders').forEach((it, i) => {
@@ -101,6 +105,8 @@ export function domainYaml(d: Domain, x: number, g: AsGraph, indexOf: Map<string
   if (routes && routes.items.length > 0) {
     routes.commentBefore = d.routes[0]?.prefix === '0.0.0.0/0' ? ' valley-free; 0.0.0.0/0: the provider most destinations are best reached by' : ' valley-free';
   }
+  const paths = seq('as-paths');
+  if (paths && paths.items.length > 0) paths.commentBefore = ' the AS path of each destination AS\'s route (after this AS, the destination last)';
   return doc.toString(TEXT);
 }
 

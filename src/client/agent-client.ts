@@ -39,6 +39,10 @@ export interface LookupOptions {
   withResources?: boolean;
   /** The orchestrator's query id (xdom-query). */
   queryId?: string;
+  /** With hopOnly: hops tell the AS path beyond the domain (the guided walk). */
+  withAsPath?: boolean;
+  /** With hopOnly: flows by id that enter from the named neighbour, ingress unknown (the guided walk). */
+  enteringFrom?: Map<string, string>;
 }
 
 /** What a client has sent so far (for the benchmark and the walk's statistics). */
@@ -126,6 +130,8 @@ export class HttpPeerClient implements PeerClient {
       ...(opts.resourceState ? { resourceState: opts.resourceState } : {}),
       ...(opts.hopOnly ? { hopOnly: true } : {}),
       ...(opts.withResources ? { withResources: true } : {}),
+      ...(opts.withAsPath ? { withAsPath: true } : {}),
+      ...(opts.enteringFrom ? { enteringFrom: opts.enteringFrom } : {}),
     });
     let status = 0;
     let contentType = '';

@@ -6,7 +6,8 @@
  *   FetchBW     :: Port -> Integer          available TX bandwidth of a port, bit/s
  *   LookupPath  :: FlowSpec -> [String]     element ids the flow crosses in this domain
  *   ElementProp :: String -> String -> a    a property of an element
- *   NextHop     :: FlowSpec -> ASSpec       the next domain and its ingress, if the flow leaves
+ *   NextHop     :: FlowSpec -> ASSpec       the next domain and its ingress, if the flow leaves,
+ *                                           and the AS path beyond when the domain knows it
  *
  * Routing outcomes (no route, unknown ingress) are answers, not exceptions. A method throws
  * only when the controller itself fails; the agent turns that into a per-flow fault.
@@ -34,10 +35,15 @@ export type NextHopResult =
       port: string;
       address: string;
       /**
-       * The AS path toward the destination where the domain knows it (the BGP best path's
-       * AS_PATH, RFC 4271 §5.1.2, next AS first); absent where it does not (a static route).
+       * The AS path toward the destination where the domain knows it: the AS sequence after
+       * this domain from the best route's AS_PATH (BGP, RFC 4271 §5.1.2), next AS first, the
+       * destination's origin AS last. As domain ids (the simulated controller: what the
+       * orchestrator's guided walk, orchestrator/guided.ts, can ask) or as AS numbers (the
+       * FRR adapter reads them from BGP; the agent tells the walk only domain ids, so a
+       * numeric path is a hint no walk uses until ASNs map to domain ids). Absent where the
+       * domain does not know (a stub with a default route, a static route).
        */
-      asPath?: number[];
+      asPath?: string[] | number[];
     }
   | { ok: false; fault: FlowFault };
 
@@ -61,7 +67,17 @@ export interface ControllerAdapter {
   /** Normalise a flow's ingress (port name or border address) to a port name; undefined if not a border of this domain. */
   ingressPort(ingress: string): string | undefined;
   fetchBW(port: string): Promise<number | undefined>;
-  lookupPath(flow: FlowSpec): Promise<PathResult>;
+  /**
+   * `hop`, when given, is what nextHop answered for this flow just before: an adapter may
+   * route from it instead of routing again (the agent's hop-and-resources lookup asks both).
+   */
+  lookupPath(flow: FlowSpec, hop?: NextHopResult): Promise<PathResult>;
   elementProp(element: string, property: string): Promise<unknown>;
   nextHop(flow: FlowSpec): Promise<NextHopResult>;
+  /**
+   * This domain's border ports whose link leads to domain `neighbour` (usually one or
+   * two): where traffic from it may enter. Absent: the adapter cannot say, and the agent
+   * answers lookups that give only the neighbour (`entering-from`) with `unknown-ingress`.
+   */
+  bordersFacing?(neighbour: string): string[];
 }

@@ -41,6 +41,7 @@ export class SimController implements ControllerAdapter {
   private readonly portElement = new Map<string, string>(); // port -> link or border id
   private readonly localHosts = new PrefixTable<string>(); // address/prefix -> attach port
   private readonly routes = new PrefixTable<string>(); // prefix -> egress port
+  private readonly asPaths = new PrefixTable<string[]>(); // destination AS's prefix -> AS path (one array per destination AS)
   private readonly tag: string;
   private readonly feed = new Fanout<ControllerChange>();
 
@@ -79,6 +80,12 @@ export class SimController implements ControllerAdapter {
     for (const r of topology.routes) {
       const parsed = parsePrefix(r.prefix);
       if (parsed) this.routes.insert(parsed, r.egress);
+    }
+    for (const e of topology['as-paths'] ?? []) {
+      for (const p of e.prefixes) {
+        const parsed = parsePrefix(p);
+        if (parsed) this.asPaths.insert(parsed, e.path);
+      }
     }
     if (opts.dynamics) this.startDynamics();
   }
@@ -224,13 +231,22 @@ export class SimController implements ControllerAdapter {
       // Sending a flow back out of the port it came in by is a routing loop.
       return { ok: false, fault: this.fault('loop', `${this.domain} routes ${flow.dst} back out of its ingress ${border.port}`) };
     }
-    return { ok: true, kind: 'remote', egress: border.port, domain: border.peer.domain, port: border.peer.port, address: border.peer.address };
+    const hop: NextHopResult = { ok: true, kind: 'remote', egress: border.port, domain: border.peer.domain, port: border.peer.port, address: border.peer.address };
+    // The AS path only where it agrees with the route (as a BGP best route's AS_PATH does
+    // with its next hop): after an edit of `routes`, the route wins and no path is told.
+    const path = this.asPaths.match(flow.dst)?.value;
+    if (path && path[0] === border.peer.domain) hop.asPath = path;
+    return hop;
   }
 
-  async lookupPath(flow: FlowSpec): Promise<PathResult> {
+  bordersFacing(neighbour: string): string[] {
+    return this.topology.borders.filter((b) => b.peer.domain === neighbour).map((b) => b.port);
+  }
+
+  async lookupPath(flow: FlowSpec, known?: NextHopResult): Promise<PathResult> {
     const start = this.start(flow);
     if ('fault' in start) return { ok: false, fault: start.fault };
-    const hop = await this.nextHop(flow);
+    const hop = known ?? (await this.nextHop(flow));
     if (!hop.ok) return hop;
     const target = hop.kind === 'local' ? this.localHosts.match(flow.dst)?.value : hop.egress;
     if (target === undefined) return { ok: false, fault: this.fault('no-route', `${this.domain} has no route to ${flow.dst}`) };

@@ -18,89 +18,42 @@
  * every flow alone, hop by hop, one request per (domain, flow).
  */
 import { randomBytes } from 'node:crypto';
-import type { VersionTag } from '../model/answer.js';
-import type { AsHop, PathElement } from '../model/compose.js';
-import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
+import type { PathElement } from '../model/compose.js';
+import type { FlowId, FlowSpec } from '../model/flow.js';
 import type { AgentRef, ServiceLookup } from '../lookup/registry.js';
 import type { LookupOptions, LookupResult, PeerClient } from '../client/agent-client.js';
-import { type HopEntry, type PathEntry, type RsaEntry, type StaleNote, type Via, WalkCache } from './cache.js';
+import type { HopEntry, PathEntry, RsaEntry, Via, WalkCache } from './cache.js';
 import { InFlightLimits } from './limits.js';
 import { Deps, HopAnswer, chunks, pathKey, push, resourceElements, rsaKey, versionOf } from './walk-parts.js';
+import type { Position, Query, WalkOptions, WalkResult, Walked } from './walk-parts.js';
 
-export interface WalkOptions {
-  /** One request per (domain, round) with every flow there; false = one per (domain, flow). */
-  batch: boolean;
-  /** Ask once per (domain, ingress, destination prefix). */
-  dedup: boolean;
-  cache?: WalkCache;
-  /** Most agent requests in flight in all. */
-  maxInFlight: number;
-  /** Most requests in flight to one agent (default 32): a stalled agent holds no more. */
-  maxInFlightPerAgent?: number;
-  /** Longest wait for a revalidation (GET /version), ms (default 2000); its agent down, the entries are served stale. */
-  revalidateMs?: number;
-  maxHops: number;
-  /** Most flows in one agent request (bigger groups are split; default 20,000). */
-  maxFlowsPerRequest?: number;
-  /** Ask for raw resources with each hop (default true). */
-  combine?: boolean;
-  /**
-   * The most a query may take, ms: requests get what is left as their timeout, and flows
-   * still walking when it passes fault `agent-unreachable` (none: each request waits its
-   * own timeout, round after round).
-   */
-  deadlineMs?: number;
-}
-
-/** What every request of one query shares. */
-interface Query {
-  id: string;
-  /** performance.now() by which the query must be answered (Infinity: none). */
-  deadline: number;
-  /** Domains whose cached entries this query may use stale, their agents being down. */
-  stale: Map<string, StaleNote>;
-}
-
-export interface Walked {
-  hops: Map<FlowId, AsHop[]>;
-  faults: Map<FlowId, FlowFault>;
-  deps: VersionTag[];
-}
-
-export interface WalkResult {
-  walked: Walked;
-  /** Per flow, one element list per hop (empty when resources were not asked for). */
-  resources: Map<FlowId, PathElement[][]>;
-  rounds: number;
-  /** Domains answered from the cache past their max age because their agents were down (RFC 5861). */
-  stale?: StaleNote[];
-}
-
-interface Position {
-  flow: FlowSpec;
-  agent: AgentRef;
-  ingress: string | null;
-  hops: AsHop[];
-  /** The version each domain so far answered at; null once an answer was not cacheable. */
-  via: PathEntry['via'] | null;
-}
+export type { Position, Prefetched, Query, WalkOptions, WalkResult, Walked } from './walk-parts.js';
 
 export class BatchedWalker {
   private readonly vias = new Map<string, Via>();
   readonly limits: InFlightLimits;
 
   constructor(
-    private readonly lookup: ServiceLookup,
-    private readonly peers: PeerClient,
-    private readonly opts: WalkOptions,
+    protected readonly lookup: ServiceLookup,
+    protected readonly peers: PeerClient,
+    protected readonly opts: WalkOptions,
   ) {
     this.limits = new InFlightLimits(opts.maxInFlightPerAgent ?? 32, opts.maxInFlight);
+  }
+
+  /**
+   * Before the rounds: answers fetched ahead into `query.store` (the guided walk overrides
+   * this); returns the rounds of requests it took. The rounds then find them there.
+   */
+  protected async prefetch(_pending: Position[], _query: Query, _combined: boolean): Promise<number> {
+    return 0;
   }
 
   async run(flows: FlowSpec[], want: { resources: boolean; resourceState: 'raw' | 'compressed' }): Promise<WalkResult> {
     const query: Query = {
       id: randomBytes(9).toString('base64url'),
       deadline: this.opts.deadlineMs === undefined ? Infinity : performance.now() + this.opts.deadlineMs,
+      asked: 0,
       stale: new Map(),
     };
     // Raw resources come back with each hop (`with-resources`): one request per domain and
@@ -120,9 +73,10 @@ export class BatchedWalker {
       if (!agent) walked.faults.set(f.id, { code: 'unknown-source', message: `no domain is registered for source ${f.src}` });
       else pending.push({ flow: f, agent, ingress: f.ingress, hops: [], via: [] });
     }
-    let rounds = 0;
+    let rounds = pending.length > 0 ? await this.prefetch(pending, query, combined) : 0;
     for (let round = pending; round.length > 0; ) {
-      rounds++;
+      // A round costs a round trip only if it asked someone (not when all came from the cache or the store).
+      const askedBefore = query.asked;
       const groups = new Map<string, Position[]>();
       for (const p of round) {
         const key = this.opts.batch ? p.agent.uri : `${p.agent.uri} ${p.flow.id}`;
@@ -176,6 +130,7 @@ export class BatchedWalker {
           }
         }),
       );
+      if (query.asked > askedBefore) rounds++;
       round = next;
     }
     await Promise.all(rsaJobs);
@@ -250,11 +205,12 @@ export class BatchedWalker {
   }
 
   /** One agent request, within what is left of the query's deadline (nothing left: not sent). */
-  private ask(route: 'as-path' | 'rsa', agent: AgentRef, flows: FlowSpec[], opts: LookupOptions, query: Query): Promise<LookupResult> {
+  protected ask(route: 'as-path' | 'rsa', agent: AgentRef, flows: FlowSpec[], opts: LookupOptions, query: Query): Promise<LookupResult> {
     return this.limits.run(agent.uri, async () => {
       const left = query.deadline - performance.now();
       const late = { code: 'agent-unreachable' as const, message: `${agent.uri}: the query's deadline (${this.opts.deadlineMs} ms) passed before it answered`, domain: agent.domain };
       if (left <= 0) return { ok: false, fault: late };
+      query.asked++;
       const r = await this.peers.lookup(route, agent.uri, flows, Number.isFinite(left) ? { ...opts, budgetMs: Math.ceil(left) } : opts);
       return !r.ok && performance.now() >= query.deadline ? { ok: false, fault: late } : r;
     });
@@ -265,20 +221,35 @@ export class BatchedWalker {
     const cache = this.opts.cache;
     const out = new Map<FlowId, HopEntry>();
     const ask = new Map<string, Position[]>();
+    const store = query.store?.get(agent.domain);
+    const hits: FlowId[] = [];
     for (const p of group) {
       // With resources, the answer depends on the exact flow (the path inside the domain).
-      const key = res ? rsaKey('raw', p.ingress, p.flow) : this.hopKey(agent, p);
+      const key = this.keyOf(agent, p.ingress, p.flow, res !== undefined);
+      const pre = store?.get(key);
+      if (pre && (!res || pre.res)) {
+        out.set(p.flow.id, pre.hop);
+        if (res && pre.res) res.set(p.flow.id, pre.res);
+        if (pre.tag !== undefined) {
+          deps.add(agent.domain, pre.tag);
+          if (pre.cacheable) tags.set(p.flow.id, pre.tag);
+        }
+        continue;
+      }
       const hit = cache?.getHop(agent.domain, key);
       const resHit = res ? cache?.getRsa(agent.domain, key) : undefined;
       if (hit && (!res || resHit)) {
         out.set(p.flow.id, hit);
+        hits.push(p.flow.id);
         if (res && resHit) res.set(p.flow.id, resHit);
       } else push(ask, key, p);
     }
+    // The cache's tag for the cache's hits only: a fetched answer that may not be cached
+    // (an abstract domain's sealed ports) must not make a cached whole walk.
     const tag = cache?.tag(agent.domain);
-    if (tag !== undefined && out.size > 0) {
+    if (tag !== undefined && hits.length > 0) {
       deps.add(agent.domain, tag);
-      for (const id of out.keys()) tags.set(id, tag);
+      for (const id of hits) tags.set(id, tag);
     }
     if (ask.size === 0) return out;
     await Promise.all(chunks([...ask], this.opts.maxFlowsPerRequest ?? 20_000).map((part) => this.askHops(agent, part, deps, query, out, tags, res)));
@@ -383,9 +354,14 @@ export class BatchedWalker {
     }
   }
 
-  private hopKey(agent: AgentRef, p: Position): string {
-    const dstKey = this.opts.dedup && this.lookup.lookup(p.flow.dst)?.domain !== agent.domain ? (this.lookup.prefixOf?.(p.flow.dst) ?? p.flow.dst) : p.flow.dst;
-    const from = p.ingress ?? `src:${this.opts.dedup ? (this.lookup.prefixOf?.(p.flow.src) ?? p.flow.src) : p.flow.src}`;
+  /** The key a domain's answer for a flow entering at `ingress` is filed under (cache, store). */
+  protected keyOf(agent: AgentRef, ingress: string | null, flow: FlowSpec, withResources: boolean): string {
+    return withResources ? rsaKey('raw', ingress, flow) : this.hopKey(agent, ingress, flow);
+  }
+
+  private hopKey(agent: AgentRef, ingress: string | null, flow: FlowSpec): string {
+    const dstKey = this.opts.dedup && this.lookup.lookup(flow.dst)?.domain !== agent.domain ? (this.lookup.prefixOf?.(flow.dst) ?? flow.dst) : flow.dst;
+    const from = ingress ?? `src:${this.opts.dedup ? (this.lookup.prefixOf?.(flow.src) ?? flow.src) : flow.src}`;
     return [from, dstKey].join('|');
   }
 

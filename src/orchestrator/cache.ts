@@ -21,7 +21,8 @@ import type { StaleNote } from '../model/answer.js';
 import type { AsHop, PathElement } from '../model/compose.js';
 import { hopEntryBytes, pathEntryBytes, rsaEntryBytes, elementBytes, slotBytes } from './bytes.js';
 
-export type HopEntry = { ok: true; hop: AsHop; next?: { domain: string; ingress: string; address: string } } | { ok: false; fault: FlowFault };
+/** `next.asPath`: the AS path beyond the domain where it told one (with-as-path; the guided walk's hint). */
+export type HopEntry = { ok: true; hop: AsHop; next?: { domain: string; ingress: string; address: string; asPath?: string[] } } | { ok: false; fault: FlowFault };
 export type RsaEntry = { ok: true; elements: PathElement[] } | { ok: false; fault: FlowFault };
 
 /**

@@ -9,9 +9,80 @@
 import type { LookupResult } from '../client/agent-client.js';
 import type { AgentRef } from '../lookup/registry.js';
 import type { PathVectorAnswer, VersionTag } from '../model/answer.js';
-import { asHop, ownedBy, type PathElement } from '../model/compose.js';
-import type { FlowId, FlowSpec } from '../model/flow.js';
-import type { HopEntry, RsaEntry } from './cache.js';
+import { asHop, ownedBy, type AsHop, type PathElement } from '../model/compose.js';
+import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
+import type { HopEntry, PathEntry, RsaEntry, StaleNote, WalkCache } from './cache.js';
+
+export interface WalkOptions {
+  /** One request per (domain, round) with every flow there; false = one per (domain, flow). */
+  batch: boolean;
+  /** Ask once per (domain, ingress, destination prefix). */
+  dedup: boolean;
+  cache?: WalkCache;
+  /** Most agent requests in flight in all. */
+  maxInFlight: number;
+  /** Most requests in flight to one agent (default 32): a stalled agent holds no more. */
+  maxInFlightPerAgent?: number;
+  /** Longest wait for a revalidation (GET /version), ms (default 2000); its agent down, the entries are served stale. */
+  revalidateMs?: number;
+  maxHops: number;
+  /** Most flows in one agent request (bigger groups are split; default 20,000). */
+  maxFlowsPerRequest?: number;
+  /** Ask for raw resources with each hop (default true). */
+  combine?: boolean;
+  /**
+   * The most a query may take, ms: requests get what is left as their timeout, and flows
+   * still walking when it passes fault `agent-unreachable` (none: each request waits its
+   * own timeout, round after round).
+   */
+  deadlineMs?: number;
+}
+
+/** What every request of one query shares. */
+export interface Query {
+  id: string;
+  /** performance.now() by which the query must be answered (Infinity: none). */
+  deadline: number;
+  /** Domains whose cached entries this query may use stale, their agents being down. */
+  stale: Map<string, StaleNote>;
+  /** Agent lookups sent so far (a round counts when it sent one). */
+  asked: number;
+  /** Answers fetched ahead (the guided walk, guided.ts): by domain, then by the key the walk files them under. */
+  store?: Map<string, Map<string, Prefetched>>;
+}
+
+/** A domain's answer for one flow, fetched before the round that needs it. */
+export interface Prefetched {
+  hop: HopEntry;
+  res?: RsaEntry;
+  /** The domain's version the answer was given at, and whether it may be cached. */
+  tag?: string;
+  cacheable: boolean;
+}
+
+export interface Walked {
+  hops: Map<FlowId, AsHop[]>;
+  faults: Map<FlowId, FlowFault>;
+  deps: VersionTag[];
+}
+
+export interface WalkResult {
+  walked: Walked;
+  /** Per flow, one element list per hop (empty when resources were not asked for). */
+  resources: Map<FlowId, PathElement[][]>;
+  rounds: number;
+  /** Domains answered from the cache past their max age because their agents were down (RFC 5861). */
+  stale?: StaleNote[];
+}
+
+export interface Position {
+  flow: FlowSpec;
+  agent: AgentRef;
+  ingress: string | null;
+  hops: AsHop[];
+  /** The version each domain so far answered at; null once an answer was not cacheable. */
+  via: PathEntry['via'] | null;
+}
 
 /**
  * One domain's `hop-only` answer read flow by flow: each flow's hop (and where it goes
@@ -30,12 +101,12 @@ export class HopAnswer {
     private readonly shared: Map<string, PathElement>,
   ) {}
 
-  hop(flow: FlowId): HopEntry {
+  hop(flow: FlowId, at = 0): HopEntry {
     const { agent, r } = this;
     if (!r.ok) return { ok: false, fault: { ...r.fault, domain: r.fault.domain ?? agent.domain } };
     const fault = r.answer.faults.get(flow);
     if (fault) return { ok: false, fault };
-    const props = r.answer.elements.get(r.answer.paths.get(flow)?.[0] ?? '');
+    const props = r.answer.elements.get(r.answer.paths.get(flow)?.[at] ?? '');
     if (!props) return { ok: false, fault: { code: 'agent-error', message: `${agent.uri} answered no hop for ${flow}`, domain: agent.domain } };
     if (props['domain-id'] !== agent.domain) {
       // A domain answers for itself only.
@@ -48,21 +119,43 @@ export class HopAnswer {
       const ni = props['next-ingress'];
       const na = props['next-address'];
       known = typeof nd === 'string' && typeof ni === 'string' && typeof na === 'string' ? { ok: true, hop, next: { domain: nd, ingress: ni, address: na } } : { ok: true, hop };
+      // The AS path beyond (with-as-path): a hint for the guided walk, so only if well-formed.
+      const ap = props['as-path'];
+      if (known.ok && known.next && Array.isArray(ap) && ap.length > 0 && ap.length <= 64 && ap.every((d) => typeof d === 'string')) known.next.asPath = ap as string[];
       this.entryOf.set(props, known);
     }
     return known;
   }
 
-  /** The rest of the flow's path in the answer: this domain's resources after its hop. */
-  resources(flow: FlowId, hop: HopEntry): RsaEntry {
+  /** The flow's path in the answer from `at` + 1 to `end`: this domain's resources after its hop. */
+  resources(flow: FlowId, hop: HopEntry, at = 0, end?: number): RsaEntry {
     const { agent, r } = this;
     if (!hop.ok) return { ok: false, fault: hop.fault };
     if (!r.ok) return { ok: false, fault: { code: 'agent-error', message: `${agent.uri}: no resources`, domain: agent.domain } };
     // Flows on the same inner path (same elements, same shares) share one entry.
-    const sig = `${(r.answer.paths.get(flow) ?? []).join('\n')}|${r.answer.coefficients?.get(flow)?.join(',') ?? ''}`;
+    const sig = `${(r.answer.paths.get(flow) ?? []).slice(at, end).join('\n')}|${r.answer.coefficients?.get(flow)?.slice(at, end).join(',') ?? ''}`;
     let known = this.resOf.get(sig);
-    if (!known) this.resOf.set(sig, (known = { ok: true, elements: resourceElements(agent.domain, r.answer, flow, 1, this.shared) }));
+    if (!known) this.resOf.set(sig, (known = { ok: true, elements: resourceElements(agent.domain, r.answer, flow, at + 1, this.shared, end) }));
     return known;
+  }
+
+  /**
+   * A flow asked by the neighbour it enters from (`entering-from`) has one hop per border
+   * port facing it, each followed by its resources: where each starts and ends, and the
+   * ingress port its hop names. Hops are the elements that carry `ingress-port`.
+   */
+  segments(flow: FlowId): { at: number; end: number; ingress: unknown }[] {
+    if (!this.r.ok) return [];
+    const { answer } = this.r;
+    const out: { at: number; end: number; ingress: unknown }[] = [];
+    (answer.paths.get(flow) ?? []).forEach((name, i) => {
+      const props = answer.elements.get(name);
+      if (!props || !Object.hasOwn(props, 'ingress-port')) return;
+      const last = out[out.length - 1];
+      if (last) last.end = i;
+      out.push({ at: i, end: answer.paths.get(flow)?.length ?? i + 1, ingress: props['ingress-port'] });
+    });
+    return out;
   }
 }
 
@@ -72,9 +165,9 @@ export function rsaKey(state: string, ingress: string | null, f: FlowSpec): stri
 }
 
 /** A flow's resources in one domain's answer, from path position `from` on, named `<domain>:<element>`. */
-export function resourceElements(domain: string, answer: PathVectorAnswer, flow: FlowId, from: number, shared: Map<string, PathElement>): PathElement[] {
+export function resourceElements(domain: string, answer: PathVectorAnswer, flow: FlowId, from: number, shared: Map<string, PathElement>, end?: number): PathElement[] {
   const shares = answer.coefficients?.get(flow);
-  return (answer.paths.get(flow) ?? []).slice(from).map((name, k) => {
+  return (answer.paths.get(flow) ?? []).slice(from, end).map((name, k) => {
     // One element object per element of an answer, whichever flows cross it: a transit
     // domain's answer names the same links for thousands of flows (memory, and the
     // encoder writes each properties object once).

@@ -7,9 +7,11 @@
  *             resources named `<domain>:<element>`, composed, compressed (by default), rates
  *   flowCost  per flow, each AS hop followed by that domain's resources, in path order
  *
- * How the domains are asked is a strategy: `batched` (default: one request per domain and
- * round, deduplicated, cached; batched.ts), `recursive` (seed 002's agent recursion;
- * recursive.ts) or `naive` (each flow alone, hop by hop: the benchmark's baseline).
+ * How the domains are asked is a strategy: `guided` (default: the batched rounds with the
+ * answers fetched ahead along the AS paths, about three rounds; guided.ts), `batched` (one
+ * request per domain and round, deduplicated, cached; batched.ts), `recursive` (seed 002's
+ * agent recursion; recursive.ts) or `naive` (each flow alone, hop by hop: the benchmark's
+ * baseline).
  */
 import type { PathVectorAnswer } from '../model/answer.js';
 import { composeAnswer, hopElement, type AsHop, type PathElement } from '../model/compose.js';
@@ -20,10 +22,11 @@ import type { LpSolver } from '../rsa/lp.js';
 import { compressAnswer, withRates } from '../rsa/answer.js';
 import { BatchedWalker, type WalkResult } from './batched.js';
 import type { WalkCache } from './cache.js';
+import { GuidedWalker } from './guided.js';
 import { RecursiveWalker } from './recursive.js';
 import { ClaimChecker } from './sanity.js';
 
-export type WalkStrategy = 'batched' | 'recursive' | 'naive';
+export type WalkStrategy = 'guided' | 'batched' | 'recursive' | 'naive';
 
 export interface OrchestratorOptions {
   strategy?: WalkStrategy;
@@ -40,6 +43,8 @@ export interface OrchestratorOptions {
 }
 
 interface Walker {
+  /** The guided walk's broken stitches so far (guided.ts). */
+  breaks?: number;
   run(flows: FlowSpec[], want: { resources: boolean; resourceState: 'raw' | 'compressed' }): Promise<WalkResult>;
 }
 
@@ -48,6 +53,10 @@ export class Orchestrator {
   /** Rounds of the last walk to finish, and walks run (counters: GET /xdom-alto/stats). */
   lastRounds = 0;
   walks = 0;
+  /** Hops where a guided walk's stitched path broke and the domain was asked again. */
+  get guidedBreaks(): number {
+    return this.walker.breaks ?? 0;
+  }
   /** Agents' contradictory claims, flagged on the flows that cross them (sanity.ts). */
   readonly claims = new ClaimChecker();
 
@@ -57,23 +66,27 @@ export class Orchestrator {
     private readonly solver: LpSolver,
     opts: OrchestratorOptions = {},
   ) {
-    const strategy = opts.strategy ?? 'batched';
+    const strategy = opts.strategy ?? 'guided';
     const maxInFlight = opts.maxInFlight ?? 256;
+    const batched = strategy !== 'naive';
+    const walkOpts = {
+      batch: batched,
+      dedup: batched,
+      maxInFlight,
+      maxHops: 32,
+      // The naive walk asks for every hop and every domain's resources separately.
+      combine: batched,
+      ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+      ...(opts.maxInFlightPerAgent !== undefined ? { maxInFlightPerAgent: opts.maxInFlightPerAgent } : {}),
+      ...(opts.revalidateMs !== undefined ? { revalidateMs: opts.revalidateMs } : {}),
+      ...(batched && opts.cache ? { cache: opts.cache } : {}),
+    };
     this.walker =
       strategy === 'recursive'
         ? new RecursiveWalker(lookup, peers, opts.deadlineMs)
-        : new BatchedWalker(lookup, peers, {
-            batch: strategy === 'batched',
-            dedup: strategy === 'batched',
-            maxInFlight,
-            maxHops: 32,
-            // The naive walk asks for every hop and every domain's resources separately.
-            combine: strategy === 'batched',
-            ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
-            ...(opts.maxInFlightPerAgent !== undefined ? { maxInFlightPerAgent: opts.maxInFlightPerAgent } : {}),
-            ...(opts.revalidateMs !== undefined ? { revalidateMs: opts.revalidateMs } : {}),
-            ...(strategy === 'batched' && opts.cache ? { cache: opts.cache } : {}),
-          });
+        : strategy === 'guided'
+          ? new GuidedWalker(lookup, peers, walkOpts)
+          : new BatchedWalker(lookup, peers, walkOpts);
   }
 
   async asPath(flows: FlowSpec[]): Promise<PathVectorAnswer> {

@@ -17,6 +17,14 @@ export interface Domain {
   borders: Border[];
   /** Inter-domain routing: destination prefix -> egress border port (longest prefix wins). */
   routes: Route[];
+  /**
+   * The AS path toward each destination AS, as BGP's best route carries it (AS_PATH,
+   * RFC 4271 §5.1.2): what NextHop tells as `asPath`. One entry per destination AS (its
+   * prefixes, then the path), not per prefix. Absent: the domain does not know the paths
+   * (a stub with a default route). Where it disagrees with `routes` (the first AS is not
+   * the route's neighbour), `routes` win and no path is told.
+   */
+  'as-paths'?: AsPathEntry[];
   /** What answers reveal of this domain's elements (default full); links and borders may override. */
   privacy?: Privacy;
   /** How each link's `routingcost` is computed; absent: links have none. */
@@ -139,6 +147,13 @@ export interface Border {
   /** Routing weight of the inter-domain link, for routingcost (default 1). */
   cost?: number;
   privacy?: Privacy;
+}
+
+export interface AsPathEntry {
+  /** The destination AS's prefixes. */
+  prefixes: string[];
+  /** The domains after this one toward it, the destination last. */
+  path: string[];
 }
 
 export interface Route {

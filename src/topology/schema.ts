@@ -213,6 +213,19 @@ export const domainSchema = {
         properties: { prefix, egress: port },
       },
     },
+    'as-paths': {
+      type: 'array',
+      description: 'the AS path toward each destination AS (the best route\'s AS_PATH, RFC 4271 §5.1.2), one entry per destination AS; absent: the domain does not know (a stub with a default route)',
+      items: {
+        type: 'object',
+        required: ['prefixes', 'path'],
+        additionalProperties: false,
+        properties: {
+          prefixes: { type: 'array', minItems: 1, items: prefix, description: 'the destination AS\'s prefixes' },
+          path: { type: 'array', minItems: 1, maxItems: 64, items: id, description: 'domain ids after this domain, the destination last' },
+        },
+      },
+    },
     'persistent-anes': {
       type: 'array',
       description: 'links or borders published under stable names: persistent ANEs (RFC 9275 §6.2.4) in the agent property map',

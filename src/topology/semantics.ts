@@ -75,6 +75,13 @@ export function checkDomain(d: Domain): Problem[] {
     if (!parsePrefix(r.prefix)) at(['routes', i, 'prefix'], `'${r.prefix}' is not a prefix (address/length with host bits zero)`);
     if (!borderPorts.has(r.egress)) at(['routes', i, 'egress'], `egress '${r.egress}' is not a border port of ${d.id}`);
   });
+  (d['as-paths'] ?? []).forEach((e, i) => {
+    e.prefixes.forEach((p, j) => {
+      if (!parsePrefix(p)) at(['as-paths', i, 'prefixes', j], `'${p}' is not a prefix (address/length with host bits zero)`);
+    });
+    // A path through this domain itself would be a loop (BGP drops such routes, RFC 4271 §9.1.2).
+    if (e.path.includes(d.id)) at(['as-paths', i, 'path'], `the AS path ${e.path.join(' ')} crosses ${d.id} itself`);
+  });
   checkDynamics(d, at);
   return out;
 }

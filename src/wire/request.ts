@@ -117,6 +117,14 @@ export interface RequestOptions {
   hopOnly?: boolean;
   /** With hopOnly: each flow's path is its hop followed by this domain's (raw) resources. */
   withResources?: boolean;
+  /** With hopOnly: each hop tells the AS path beyond the domain where it knows it (`as-path`). */
+  withAsPath?: boolean;
+  /**
+   * With hopOnly: flows (by id) that enter from the named neighbour domain, ingress
+   * unknown; the agent answers them for each of its border ports facing it (the
+   * orchestrator's guided walk, orchestrator/guided.ts).
+   */
+  enteringFrom?: Map<string, string>;
 }
 
 export function decodeOptions(body: unknown): RequestOptions {
@@ -125,6 +133,10 @@ export function decodeOptions(body: unknown): RequestOptions {
   const out: RequestOptions = v === 'raw' || v === 'compressed' ? { resourceState: v } : {};
   if (b['hop-only'] === true) out.hopOnly = true;
   if (b['with-resources'] === true) out.withResources = true;
+  if (b['with-as-path'] === true) out.withAsPath = true;
+  const from = b['entering-from'];
+  // Its schema (openapi/xdom-alto.yaml) made it an object of domain ids; no prototype keys.
+  if (from !== null && typeof from === 'object') out.enteringFrom = new Map(Object.entries(from as Record<string, string>));
   return out;
 }
 
@@ -133,6 +145,8 @@ export function encodeFlowRequest(form: RequestForm, flows: FlowSpec[], opts: Re
   const extra: Record<string, unknown> = opts.resourceState ? { 'resource-state': opts.resourceState } : {};
   if (opts.hopOnly) extra['hop-only'] = true;
   if (opts.withResources) extra['with-resources'] = true;
+  if (opts.withAsPath) extra['with-as-path'] = true;
+  if (opts.enteringFrom && opts.enteringFrom.size > 0) extra['entering-from'] = Object.fromEntries(opts.enteringFrom);
   if (form === 'simple') {
     const list = flows.map((f) => {
       const d: Record<string, unknown> = { src: f.src, dst: f.dst, ingress: f.ingress };

@@ -68,7 +68,7 @@ describe('xdom orchestrator: counters, SIGHUP, options', function () {
     proc.stderr.on('data', (d) => (out += d));
     await printed('xdom-alto orchestrator at ');
     const url = /at (http:\/\/127\.0\.0\.1:\d+\/xdom-alto)/.exec(out)?.[1] as string;
-    expect(out).to.include('(batched walk)');
+    expect(out).to.include('(guided walk)');
 
     const before = await stats(url);
     expect(before).to.include({ walks: 0, 'agent-requests': 0 });

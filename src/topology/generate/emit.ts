@@ -10,7 +10,7 @@
  * `full` refuses. See docs/decisions.md, "Generated topologies".
  */
 import type { Registry } from '../../lookup/registry.js';
-import type { Route } from '../model.js';
+import type { AsPathEntry, Route } from '../model.js';
 import type { DomainPlan } from './domain.js';
 import type { AsGraph } from './graph.js';
 import { NONE, PROVIDER, routesTo } from './routing.js';
@@ -25,6 +25,24 @@ export type Tick = () => void;
  * `prefer` each AS's preferred provider (routing.ts), where compact tables point the default.
  */
 export function routeTables(g: AsGraph, plans: DomainPlan[], mode: RouteMode, prefer: Int32Array, tick: Tick = () => {}): Route[][] {
+  return routing(g, plans, mode, prefer, tick, false).routes;
+}
+
+/**
+ * Route tables and, with `asPaths`, what each transit AS (one with customers) knows of
+ * the AS paths: per destination AS its prefixes and the path its route takes (the AS
+ * sequence after it, the destination last), one entry per destination AS, not per prefix.
+ * A stub, routed by a default route, knows none: as a real stub that takes no full table.
+ */
+export function routing(
+  g: AsGraph,
+  plans: DomainPlan[],
+  mode: RouteMode,
+  prefer: Int32Array,
+  tick: Tick = () => {},
+  asPaths = true,
+): { routes: Route[][]; asPaths: (AsPathEntry[] | undefined)[] } {
+  const known: (AsPathEntry[] | undefined)[] = plans.map((_, x) => (asPaths && (g.customers[x]?.length ?? 0) > 0 ? [] : undefined));
   const defaults = mode === 'compact' ? prefer : new Int32Array(g.size).fill(-1);
   const port = (x: number, y: number) => {
     const p = plans[x]?.portTo.get(y);
@@ -41,13 +59,23 @@ export function routeTables(g: AsGraph, plans: DomainPlan[], mode: RouteMode, pr
     for (let x = 0; x < g.size; x++) {
       if (x === d || r.kind[x] === NONE) continue;
       const next = r.next[x] as number;
+      const paths = known[x];
+      if (paths) {
+        // Each AS's route is its next hop's plus one (routing.ts): follow `next` to d.
+        const path: string[] = [];
+        for (let y = next; ; y = r.next[y] as number) {
+          path.push((plans[y] as DomainPlan).domain.id);
+          if (y === d) break;
+        }
+        paths.push({ prefixes, path });
+      }
       if (r.kind[x] === PROVIDER && next === defaults[x]) continue;
       const egress = port(x, next);
       for (const prefix of prefixes) (tables[x] as Route[]).push({ prefix, egress });
     }
     tick();
   }
-  return tables;
+  return { routes: tables, asPaths: known };
 }
 
 /**

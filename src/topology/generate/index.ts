@@ -7,7 +7,7 @@ import type { Registry } from '../../lookup/registry.js';
 import type { Domain } from '../model.js';
 import { MAX_ASES } from './addressing.js';
 import { planDomains } from './domain.js';
-import { registryOf, routeTables, type RouteMode } from './emit.js';
+import { registryOf, routing, type RouteMode } from './emit.js';
 import { buildAsGraph, type AsGraph } from './graph.js';
 import { Rng } from './prng.js';
 import { preferredProviders } from './routing.js';
@@ -22,6 +22,8 @@ export interface GenerateOptions {
   /** First agent port in the registry (default 9000). */
   basePort?: number;
   routes?: RouteMode;
+  /** Whether transit ASes know the AS path to every destination AS (`as-paths`; default true). */
+  asPaths?: boolean;
   /** Progress: `done` of `total` units of work so far. */
   progress?: (done: number, total: number) => void;
 }
@@ -55,7 +57,10 @@ export function generateTopology(opts: GenerateOptions): GeneratedTopology {
   const graph = buildAsGraph(ases, rng.fork('graph'));
   const plans = planDomains(graph, rng.fork('domains'));
   const prefer = preferredProviders(graph, tick);
-  const tables = routeTables(graph, plans, mode, prefer, tick);
-  const domains = plans.map((p, x) => ({ ...p.domain, routes: tables[x] ?? [] }));
+  const tables = routing(graph, plans, mode, prefer, tick, opts.asPaths ?? true);
+  const domains = plans.map((p, x) => {
+    const paths = tables.asPaths[x];
+    return { ...p.domain, routes: tables.routes[x] ?? [], ...(paths ? { 'as-paths': paths } : {}) };
+  });
   return { graph, prefer, domains, registry: registryOf(plans, basePort) };
 }
