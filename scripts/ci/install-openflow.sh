@@ -18,7 +18,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 venv=${XDOM_OSKEN_VENV:-$HOME/.cache/xdom-osken/venv}
-if ! "$venv/bin/python" -c 'import os_ken.app.ofctl_rest, os_ken.app.rest_topology' 2>/dev/null; then
+# Not an import of the apps: on Python 3.11 that needs the launcher's fix (src/lab/openflow.ts).
+check="import importlib.util as u, importlib.metadata as m; assert m.version('os-ken') == '1.4.1'; assert u.find_spec('os_ken.app.ofctl_rest') and u.find_spec('os_ken.app.rest_topology')"
+if ! "$venv/bin/python" -c "$check" 2>/dev/null; then
   mkdir -p "$(dirname "$venv")"
   python3 -m venv "$venv"
   # Pins measured together on Python 3.11 (labs/openflow.md).

@@ -76,7 +76,10 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
   // Agents' client (recursion) and the orchestrator's own, so that its counters are its own.
   const peers = new HttpPeerClient(opts.client);
   const orchPeers = new HttpPeerClient(opts.client);
+  const controllers: ControllerAdapter[] = [];
   const close = async () => {
+    // Adapters that poll a real controller hold timers and sockets: stop them too.
+    await Promise.all(controllers.map((c) => c.close?.()));
     await Promise.all(
       servers.map(
         (s) =>
@@ -105,6 +108,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     const agentValidator = new OpenApiValidator(agentDoc);
     opts.domains.forEach((d, i) => {
       const controller = createController(d);
+      controllers.push(controller);
       const a = agents[i];
       if (a) a.controller = controller;
       const privacy = new PrivacyPolicy(d);

@@ -1,15 +1,20 @@
 /**
  * Controller kinds: `controller.kind` in a domain file -> the adapter that serves it.
- * Only the simulated controller exists so far; real ones (FRR, OpenDaylight, ONOS) register here.
+ * sim: the domain file itself; openflow: os-ken's REST API (controller/openflow/). Real ones
+ * (FRR, OpenDaylight, ONOS) register here too.
  */
 import { AltoError } from '../model/errors.js';
 import type { Domain } from '../topology/model.js';
 import type { ControllerAdapter } from './adapter.js';
 import { SimController } from './sim.js';
+import { OpenflowController } from './openflow/adapter.js';
 
 type Factory = (domain: Domain) => ControllerAdapter;
 
-const kinds = new Map<string, Factory>([['sim', (d) => new SimController(d)]]);
+const kinds = new Map<string, Factory>([
+  ['sim', (d) => new SimController(d)],
+  ['openflow', (d) => new OpenflowController(d)],
+]);
 
 export function controllerKinds(): string[] {
   return [...kinds.keys()];

@@ -50,7 +50,9 @@ export async function openflowMissing(venv: string): Promise<string | undefined>
   for (const bin of ['ovs-vswitchd', 'ovsdb-server', 'ovs-vsctl', 'ovsdb-tool', 'ethtool', 'tc']) {
     if (!(await run('sh', ['-c', `command -v ${bin}`]).catch(() => ''))) return `${bin} is not installed (scripts/ci/install-openflow.sh)`;
   }
-  const ok = await run(join(venv, 'bin', 'python'), ['-c', 'import os_ken.app.ofctl_rest, os_ken.app.rest_topology']).then(
+  // Not an import of the apps: on Python 3.11 that needs the launcher's fix.
+  const check = "import importlib.util as u, importlib.metadata as m; assert m.version('os-ken') == '1.4.1'; assert u.find_spec('os_ken.app.ofctl_rest') and u.find_spec('os_ken.app.rest_topology')";
+  const ok = await run(join(venv, 'bin', 'python'), ['-c', check]).then(
     () => true,
     () => false,
   );
@@ -235,7 +237,7 @@ export class OpenflowLab {
 
   private async waitTopology(): Promise<void> {
     const want = this.plan.switches.map((s) => s.dpid).sort((a, b) => a - b);
-    const until = Date.now() + 15_000;
+    const until = Date.now() + 30_000;
     let seen = '';
     while (Date.now() < until) {
       const sw = ((await this.get('/stats/switches').catch(() => [])) as number[]).sort((a, b) => a - b);
@@ -244,7 +246,9 @@ export class OpenflowLab {
       if (JSON.stringify(sw) === JSON.stringify(want) && links.length >= 2 * this.plan.links.length) return;
       await sleep(50);
     }
-    throw new Error(`lab ${this.id}: topology incomplete after 15 s (${seen}; want ${JSON.stringify(want)}, ${2 * this.plan.links.length} links)`);
+    const logs = join(this.state.state.dir, 'log');
+    const tail = (f: string) => readText(join(logs, f)).split('\n').slice(-6).join('\n');
+    throw new Error(`lab ${this.id}: topology incomplete after 30 s (${seen}; want ${JSON.stringify(want)}, ${2 * this.plan.links.length} links)\n--- ovs-vswitchd.log\n${tail('ovs-vswitchd.log')}\n--- osken.out\n${tail('osken.out')}`);
   }
 
   /** Install rules through ofctl_rest (what a proactive app would send). */
