@@ -11,6 +11,7 @@
  *   xdom schema         write the JSON Schemas of the files (domains/*.schema.json)
  *   xdom topo generate  write a generated multi-AS network (domain files and registry)
  *   xdom agents         serve every agent of a network from one process
+ *   xdom lab openflow   the example with as2 as real OVS bridges under os-ken (Linux, root)
  */
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { runAgent, runDemo, runOrchestrator } from './serve.js';
@@ -19,6 +20,7 @@ import { ALTO_RESOURCES, runAlto, runDiscover } from './alto.js';
 import { runSchema, runValidate } from './validate.js';
 import { runTopoGenerate } from './topo.js';
 import { runAgents } from './agents.js';
+import { runOpenflowLabDown, runOpenflowLabStatus, runOpenflowLabTraffic, runOpenflowLabUp } from './lab-openflow.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
 
 /** An option's integer parser: whole numbers from min to max, else `what` as the error. */
@@ -179,6 +181,29 @@ program
   .option('--body-limit <size>', 'largest request body', bytes, 64 * 1024 * 1024)
   .option('-q, --quiet', 'no request log')
   .action(runAgents);
+
+// The OpenFlow lab (issue 13): as2 as real OVS bridges under os-ken, agents over it.
+const ofLab = program
+  .command('lab')
+  .description('real networks in namespaces under the agents (Linux, root)')
+  .command('openflow')
+  .description('the example with as2 as Open vSwitch bridges under os-ken 1.4.1 (controller kind openflow); as1, as3 simulated');
+const ofLabDir = (cmd: Command): Command => cmd.option('--state-dir <dir>', 'where lab state files live (default ~/.cache/xdom-osken/labs)');
+ofLabDir(ofLab.command('up').description('build the lab, start the agents and the orchestrator over it; print where they are'))
+  .option('--port <n>', 'orchestrator port', port, 8080)
+  .option('--agent-ports <list>', 'agent ports of as1, as2, as3', '8081,8082,8083')
+  .option('--venv <dir>', 'the os-ken venv (default ~/.cache/xdom-osken/venv; scripts/ci/install-openflow.sh makes it)')
+  .option('-q, --quiet', 'no build log')
+  .action(runOpenflowLabUp);
+ofLabDir(ofLab.command('status').description('the labs recorded and what of them runs')).action(runOpenflowLabStatus);
+ofLabDir(ofLab.command('down').description('remove every process, bridge, interface and namespace of the recorded labs')).action(runOpenflowLabDown);
+ofLabDir(ofLab.command('traffic').description('an iperf3 stream inside the lab (10.0.1.100 -> 10.0.3.100 crosses as2\'s 10 Mbit/s core)'))
+  .option('--from <addr>', 'source address (10.0.1.100, 10.0.1.101, 10.0.2.100, 10.0.3.100)', '10.0.1.100')
+  .option('--to <addr>', 'destination address', '10.0.3.100')
+  .option('--seconds <n>', 'how long', integer(1, 3600, '1-3600 s'), 10)
+  .option('--bitrate <bps>', 'UDP rate, bit/s', integer(1, 10_000_000_000, 'bit/s'), 5_000_000)
+  .option('--tcp', 'TCP instead of UDP')
+  .action(runOpenflowLabTraffic);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`xdom: ${e instanceof Error ? e.message : String(e)}`);

@@ -46,6 +46,10 @@ export interface LabState {
   interfaces: string[];
   namespaces: string[];
   createdAt: string;
+  /** os-ken's REST base, once it is up. */
+  restUrl?: string;
+  /** The namespaces standing for hosts and peers, and the addresses each holds (for traffic). */
+  stubs?: { ns: string; port: string; addresses: string[] }[];
 }
 
 export function processStart(pid: number): string | undefined {

@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import type { Domain } from '../topology/model.js';
 import { planLab, planRules, RULE_COOKIE, type FlowRule, type LabPlan, type LabStub, type PlanOptions } from './openflow-plan.js';
-import { processStart, run, sleep, staleStates, startDetached, StateFile, stopPid, teardown, tryRun, type LabState } from './openflow-sys.js';
+import { labTraffic, type IperfReport, type TrafficOptions } from './openflow-traffic.js';
+import { allStates, processStart, run, sleep, staleStates, startDetached, StateFile, stopPid, teardown, tryRun, type LabState } from './openflow-sys.js';
 
 export interface OpenflowLabOptions extends PlanOptions {
   /** Where state files and each lab's directory live (e.g. ~/.cache/xdom-osken/labs). */
@@ -69,6 +70,8 @@ export async function cleanStaleLabs(stateRoot: string): Promise<string[]> {
   return stale.map((s) => s.id);
 }
 
+export type { IperfReport, TrafficOptions };
+
 export class OpenflowLab {
   private closed = false;
   private readonly env: NodeJS.ProcessEnv;
@@ -109,6 +112,7 @@ export class OpenflowLab {
       interfaces: [...plan.links.flatMap((l) => l.ends.map((e) => e.ifname)), ...plan.stubs.map((s) => s.at.ifname)],
       namespaces: plan.stubs.map((s) => s.ns),
       createdAt: new Date().toISOString(),
+      stubs: plan.stubs.map((s) => ({ ns: s.ns, port: s.at.port, addresses: s.addresses })),
     });
     for (const d of ['run', 'db', 'log', 'etc']) mkdirSync(join(dir, d), { recursive: true });
     state.save();
@@ -117,6 +121,8 @@ export class OpenflowLab {
       const t0 = Date.now();
       await lab.startOvs();
       await lab.startController(opts.venv);
+      state.state.restUrl = lab.restUrl;
+      state.save();
       log(`lab ${id}: OVS and os-ken up in ${Date.now() - t0} ms (REST ${lab.restUrl})`);
       await lab.buildNetwork();
       await lab.waitTopology();
@@ -285,33 +291,17 @@ export class OpenflowLab {
    * An iperf3 stream between two stub addresses (UDP at `bps`, or TCP), inside the lab's
    * namespaces. Resolves with iperf3's JSON report when the stream ends.
    */
-  async traffic(from: string, to: string, o: { bps?: number; seconds: number; udp?: boolean }): Promise<IperfReport> {
-    const src = this.stubOf(from);
-    const dst = this.stubOf(to);
-    const dir = this.state.state.dir;
-    const serverLog = join(dir, 'log', `iperf-s-${Date.now()}.log`);
-    const server = startDetached('ip', ['netns', 'exec', dst.ns, 'iperf3', '-s', '-1', '-B', to, '--logfile', serverLog], `${serverLog}.out`);
-    this.track('iperf3-server', server, serverLog);
-    for (let i = 0; i < 50; i++) {
-      const out = await run('ip', ['netns', 'exec', dst.ns, 'ss', '-H', '-ltn', 'sport = :5201']).catch(() => '');
-      if (out.trim()) break;
-      await sleep(40);
-    }
-    const args = ['netns', 'exec', src.ns, 'iperf3', '-c', to, '-B', from, '-t', String(o.seconds), '-J'];
-    if (o.udp !== false) args.push('-u', '-b', String(o.bps ?? 1_000_000));
-    else if (o.bps) args.push('-b', String(o.bps));
-    try {
-      const out = await run('ip', args, (o.seconds + 10) * 1000);
-      return JSON.parse(out) as IperfReport;
-    } finally {
-      await stopPid({ name: 'iperf3-server', pid: server, marker: serverLog }, 500);
-    }
+  traffic(from: string, to: string, o: TrafficOptions): Promise<IperfReport> {
+    return labTraffic(this.state, from, to, o);
   }
 
-  private stubOf(address: string): LabStub {
-    const s = this.plan.stubs.find((x) => x.addresses.includes(address));
-    if (!s) throw new Error(`lab ${this.id}: no namespace holds ${address}`);
-    return s;
+  /**
+   * Hand the lab to another process (the agents' server of `xdom lab openflow up`): it is
+   * the owner from now on, so the lab counts as stale only once that process is gone.
+   */
+  handOver(pid: number, marker: string): void {
+    this.state.state.owner = { pid, start: processStart(pid) ?? '' };
+    this.track('agents', pid, marker);
   }
 
   async get(path: string): Promise<unknown> {
@@ -347,10 +337,6 @@ export class OpenflowLab {
   get info(): Readonly<LabState> {
     return this.state.state;
   }
-}
-
-export interface IperfReport {
-  end: { sum?: { bits_per_second: number; lost_percent?: number }; sum_sent?: { bits_per_second: number } };
 }
 
 function tbf(bps: number): string[] {
@@ -389,4 +375,20 @@ function freePort(): Promise<number> {
       s.close(() => ok(port));
     });
   });
+}
+
+/** The labs recorded under `root`, with whether their owner still runs. */
+export function listLabs(root: string): { state: LabState; live: boolean }[] {
+  return allStates(root).map((state) => ({ state, live: processStart(state.owner.pid) === state.owner.start }));
+}
+
+/** Remove a recorded lab from any process: its owner (the agents) first, then all it made. */
+export async function removeLab(root: string, state: LabState): Promise<void> {
+  await teardown(state, (args) => run('ovs-vsctl', [`--db=unix:${join(state.dir, 'run', 'db.sock')}`, '--timeout=5', ...args]));
+  new StateFile(root, state).remove();
+}
+
+/** The state file of a recorded lab, to run traffic in it from another process. */
+export function labFile(root: string, state: LabState): StateFile {
+  return new StateFile(root, state);
 }
