@@ -7,6 +7,8 @@
  *   forms     orchestrator flow-cost latency for the seed's two flows, per answer form
  *   compress  resource-state compression: raw vs compressed rows and time per call, per LP
  *             solver (HiGHS warm-started, HiGHS fresh per solve, yalps) on the same states
+ *   openflow  the OpenFlow adapter over a real OVS/os-ken lab (bench/openflow.ts; skipped
+ *             without root and the packages)
  *
  * Writes bench/results/latest.json. `--quick` runs fewer iterations.
  */
@@ -23,6 +25,7 @@ import type { AnswerForm } from '../src/wire/forms.js';
 import { startExample, SEED_ALTO_RSA } from '../test/helpers/network.js';
 import { benchCompression, type CompressionRow } from './compression.js';
 import { benchWalk, type WalkRow } from './walk.js';
+import { benchOpenflow, type OpenflowBench } from './openflow.js';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 500 : 3000;
@@ -149,9 +152,18 @@ for (const r of walk) {
     `${String(r.ases).padStart(4)} ${String(r.flows).padStart(7)}  ${r.strategy.padEnd(8)}  ${(r.cold ? 'cold' : 'warm').padEnd(5)} ${r.median_ms.toFixed(1).padStart(9)} ${r.p95_ms.toFixed(1).padStart(8)} ${String(r.requests).padStart(9)} ${String(r.rounds).padStart(7)} ${String(r.bytes).padStart(10)} ${String(r.rss_mb).padStart(7)} ${String(r.faults).padStart(7)}  ${vs}`,
   );
 }
+const openflow: OpenflowBench = await benchOpenflow(quick, (l) => process.stderr.write(`${l}\n`));
+if (openflow.skipped) console.log(`\nopenflow: skipped (${openflow.skipped})`);
+else {
+  console.log('\nopenflow (as2 as OVS bridges under os-ken)');
+  for (const r of openflow.lookup ?? []) console.log(`  rsa of ${r.flows} flows, ${r.variant.padEnd(18)} cold ${r.cold_ms.toFixed(0).padStart(5)} ms, warm median ${r.warm_median_ms.toFixed(1).padStart(6)} ms, ${r.faults} faults`);
+  if (openflow.snapshot) console.log(`  snapshot read (${openflow.snapshot.requests_per_snapshot} REST calls) ${openflow.snapshot.snapshot_median_ms.toFixed(1)} ms, counters ${openflow.snapshot.counters_median_ms.toFixed(1)} ms`);
+  for (const r of openflow.port_down ?? []) console.log(`  port down -> fault in the agent's answer, poll ${r.poll_ms} ms: median ${r.median_ms.toFixed(0)} ms, max ${r.max_ms.toFixed(0)} ms (${r.trials} trials)`);
+  for (const r of openflow.fetchbw ?? []) console.log(`  fetchbw under ${r.offered_bps / 1e6} Mbit/s UDP: counters ${(r.measured_bps / 1e6).toFixed(3)} vs iperf3 ${(r.iperf_bps / 1e6).toFixed(3)} (${r.error_vs_iperf_pct} %), vs wire ${(r.wire_bps / 1e6).toFixed(3)} (${r.error_vs_wire_pct} %)`);
+}
 const out = join(ROOT, 'bench', 'results', 'latest.json');
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, openflow }, null, 2)}\n`,
 );
 console.log(`\nwrote ${out}`);

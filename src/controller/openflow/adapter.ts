@@ -132,7 +132,8 @@ export class OpenflowController implements ControllerAdapter {
   }
 
   private async poll(delayMs = 0): Promise<void> {
-    if (delayMs > 0) await new Promise((ok) => setTimeout(ok, delayMs).unref());
+    // Not unref'd: whoever awaits `ready` waits for this timer.
+    if (delayMs > 0) await new Promise((ok) => setTimeout(ok, delayMs));
     if (this.closed) return;
     let snap: Snapshot;
     let counters: PortSample[];
