@@ -36,19 +36,25 @@ export interface AltoMountOptions {
   hostName: string;
   bodyLimit?: number;
   maxDepth?: number;
+  /** More IRD entries (the update stream and TIPS services, src/live), asked for each IRD answer. */
+  irdExtra?: () => Record<string, unknown>;
+  /** More routes after the resources (the update stream and TIPS services). */
+  mountMore?: (app: express.Express) => void;
 }
 
 type Body = Record<string, unknown>;
-type Reply = { json: unknown; mediaType: string } | { pv: PvAnswer; root: string; part: string };
+/** A resource's answer as a value: one JSON body, or a path-vector pair (RFC 9275 §6.1). */
+export type Reply = { json: unknown; mediaType: string } | { pv: PvAnswer; root: string; part: string };
 
 export function mountAlto(opts: AltoMountOptions): (app: express.Express) => void {
-  const aneProperties = opts.aneProperties ?? ANE_PROPERTIES;
+  const { handleGet, handlePost } = altoAnswers(opts);
   return (app) => {
     const ird = (req: Request, res: Response) => {
       accept(req, { essence: ALTO_MEDIA.directory, params: {} });
       const maps = opts.propertyMaps;
       const persistent = maps.definesAnes ? { persistentAnesIn: maps.resourceId } : {};
-      send(res, ALTO_MEDIA.directory, buildIrd(baseUrl(req), { mappings: maps.mappings, aneProperties, ...persistent }));
+      const extra = opts.irdExtra ? { extra: opts.irdExtra() } : {};
+      send(res, ALTO_MEDIA.directory, buildIrd(baseUrl(req), { mappings: maps.mappings, aneProperties: opts.aneProperties ?? ANE_PROPERTIES, ...persistent, ...extra }));
     };
     app.get(['/', `${BASE_PATH}/`], ird);
     app.all(`${BASE_PATH}/`, () => notAllowed('GET'));
@@ -58,7 +64,7 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
           const mediaType = parseMediaType(req.headers['content-type'] ?? '')?.essence ?? '';
           const body = parseJson(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), opts.maxDepth ?? DEFAULT_MAX_DEPTH);
           opts.validator.validateRequest(r.path, mediaType, body);
-          reply(res, await handlePost(r, body as Body, req));
+          reply(res, await handlePost(r, body as Body, req.socket.remoteAddress));
         });
         app.all(r.path, () => notAllowed('POST'));
       } else {
@@ -69,7 +75,35 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
         app.all(r.path, () => notAllowed('GET'));
       }
     }
+    opts.mountMore?.(app);
   };
+
+  function reply(res: Response, out: Reply): void {
+    const built = replyBody(out, opts.hostName);
+    res.status(200).setHeader('content-type', built.contentType);
+    res.end(built.body);
+  }
+}
+
+/** A reply's Content-Type and body bytes (what a GET or POST of the resource returns). */
+export function replyBody(out: Reply, hostName: string): { contentType: string; body: string | Buffer } {
+  if ('json' in out) return { contentType: out.mediaType, body: JSON.stringify(out.json) };
+  // RFC 9275 §6.1: the path-vector part first (so no `start`), then the property map.
+  return buildMultipartRelated(out.root, [
+    { contentId: `<${out.part}@${hostName}>`, contentType: out.root, body: JSON.stringify(out.pv.root) },
+    { contentId: `<propmap@${hostName}>`, contentType: ALTO_MEDIA.propmap, body: JSON.stringify(out.pv.props) },
+  ]);
+}
+
+/**
+ * The resources' answers without HTTP: what the routes send, and what the live room
+ * (src/live) computes for a stream or a TIPS view of the same resource and input.
+ * `handlePost` takes a body already parsed; `validate` runs the OpenAPI schema on it.
+ */
+export function altoAnswers(opts: AltoMountOptions) {
+  const aneProperties = opts.aneProperties ?? ANE_PROPERTIES;
+  const validate = (r: Resource, body: unknown) => opts.validator.validateRequest(r.path, r.accepts ?? '', body);
+  return { handleGet, handlePost, validate };
 
   async function handleGet(r: Resource): Promise<Reply> {
     const s = opts.service;
@@ -85,9 +119,9 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
     }
   }
 
-  async function handlePost(r: Resource, body: Body, req: Request): Promise<Reply> {
+  async function handlePost(r: Resource, body: Body, remoteAddress: string | undefined): Promise<Reply> {
     const s = opts.service;
-    const client = clientTyped(req.socket.remoteAddress);
+    const client = clientTyped(remoteAddress);
     switch (r.kind) {
       case 'networkmap-filter': {
         const f = decodeNetmapFilter(body);
@@ -124,20 +158,6 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
       default:
         throw new Error(`${r.id} is not a POST resource`);
     }
-  }
-
-  function reply(res: Response, out: Reply): void {
-    if ('json' in out) {
-      send(res, out.mediaType, out.json);
-      return;
-    }
-    // RFC 9275 §6.1: the path-vector part first (so no `start`), then the property map.
-    const built = buildMultipartRelated(out.root, [
-      { contentId: `<${out.part}@${opts.hostName}>`, contentType: out.root, body: JSON.stringify(out.pv.root) },
-      { contentId: `<propmap@${opts.hostName}>`, contentType: ALTO_MEDIA.propmap, body: JSON.stringify(out.pv.props) },
-    ]);
-    res.status(200).setHeader('content-type', built.contentType);
-    res.end(built.body);
   }
 }
 

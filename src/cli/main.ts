@@ -21,6 +21,7 @@ import { runSchema, runValidate } from './validate.js';
 import { runTopoGenerate } from './topo.js';
 import { runAgents } from './agents.js';
 import { runOpenflowLabDown, runOpenflowLabStatus, runOpenflowLabTraffic, runOpenflowLabUp } from './lab-openflow.js';
+import { runSimSet } from './sim.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
 
 /** An option's integer parser: whole numbers from min to max, else `what` as the error. */
@@ -32,6 +33,11 @@ const integer = (min: number, max: number, what: string) => (v: string): number 
 const port = integer(0, 65535, 'a port is 0-65535');
 const millis = integer(1, 3_600_000, 'a time in ms, 1 to 3600000');
 const age = integer(0, 86_400_000, 'a time in ms, 0 (no cache) to 86400000');
+const coalesce = integer(0, 3_600_000, 'a time in ms, 0 (every change its own version) to 3600000');
+const watchMode = (v: string): 'push' | 'poll' => {
+  if (v !== 'push' && v !== 'poll') throw new InvalidArgumentError('push or poll');
+  return v;
+};
 const positiveBytes = (v: string): number => {
   const n = bytes(v);
   if (n < 1) throw new InvalidArgumentError('a size of at least 1 byte');
@@ -61,6 +67,9 @@ program
   .option('--domains <dir>', 'directory of domain files and a registry (default: domains/example)')
   .option('--timeout <ms>', 'how long agents and the orchestrator wait for an agent', millis, 10_000)
   .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
+  .option('--no-dynamics', 'keep the network still (ignore the domain files’ dynamics)')
+  .option('--admin-token-file <file>', 'the agents’ admin token for `xdom sim set` (default: a new random token, printed)')
+  .option('--coalesce-ms <ms>', 'agents: changes closer together than this are one version', coalesce, 200)
   .option('-q, --quiet', 'no request log')
   .action(runDemo);
 
@@ -79,10 +88,30 @@ serverOptions(
     .command('agent')
     .description("serve one domain's agent")
     .requiredOption('--domain <file>', 'the domain file')
-    .requiredOption('--registry <file>', 'the registry: where the next domains’ agents are'),
+    .requiredOption('--registry <file>', 'the registry: where the next domains’ agents are')
+    .option('--coalesce-ms <ms>', 'changes closer together than this are one version', coalesce, 200),
   8081,
   'the next agent',
-).action(runAgent);
+)
+  .option('--no-dynamics', 'keep a sim domain still (ignore the file’s dynamics)')
+  .option('--admin-token-file <file>', 'serve POST /xdom-alto/admin/sim (xdom sim set) to holders of this token')
+  .action(runAgent);
+
+const bps = integer(0, Number.MAX_SAFE_INTEGER, 'a bandwidth in bit/s, a whole number');
+program
+  .command('sim')
+  .description('change a simulated domain at run time (through its agent’s admin route)')
+  .command('set')
+  .description('set a link’s or border’s available bandwidth, or take it down or up')
+  .argument('<url>', 'the agent, e.g. http://127.0.0.1:8083/xdom-alto')
+  .requiredOption('--link <id>', 'the link or border id (e.g. ilink0)')
+  .option('--available <bps>', 'available bandwidth, bit/s', bps)
+  .option('--down', 'take it down (paths avoid it)')
+  .option('--up', 'bring it back up')
+  .option('--token <token>', 'the admin token (or --token-file, or XDOM_ADMIN_TOKEN)')
+  .option('--token-file <file>', 'a file holding the admin token')
+  .option('--timeout <ms>', 'how long to wait for the agent', millis, 10_000)
+  .action(runSimSet);
 
 serverOptions(
   program
@@ -92,7 +121,8 @@ serverOptions(
     .option('--strategy <walk>', 'how domains are asked: batched, recursive or naive', strategy, 'batched')
     .option('--cache-max-age <ms>', 'batched walk: how long a domain version is trusted before it is revalidated (0: no cache)', age, 1000)
     .option('--max-answer-bytes <size>', 'largest agent answer read', positiveBytes, 64 * 1024 * 1024)
-    .option('--deadline <ms>', 'the most one query may take; flows still walking then fault agent-unreachable', millis, 60_000),
+    .option('--deadline <ms>', 'the most one query may take; flows still walking then fault agent-unreachable', millis, 60_000)
+    .option('--watch <how>', 'how domain changes are learnt: push (agents\' update streams) or poll (each agent every second)', watchMode, 'push'),
   8080,
   'an agent',
 ).action(runOrchestrator);
@@ -179,6 +209,7 @@ program
   .option('--base-port <n>', 'with --ases: the first agent\'s port in the generated registry', port)
   .option('--host <addr>', 'address to bind', '127.0.0.1')
   .option('--body-limit <size>', 'largest request body', bytes, 64 * 1024 * 1024)
+  .option('--coalesce-ms <ms>', 'changes closer together than this are one version', coalesce, 200)
   .option('-q, --quiet', 'no request log')
   .action(runAgents);
 

@@ -20,12 +20,19 @@ import { DomainService } from '../agent/service.js';
 import { PrivacyPolicy } from '../agent/privacy.js';
 import { HttpPeerClient, type ClientOptions } from '../client/agent-client.js';
 import { createController } from '../controller/registry.js';
+import { SimController } from '../controller/sim.js';
+import { mountSimAdmin, tokenDigest } from '../agent/admin.js';
 import { RegistryLookup, type Registry } from '../lookup/registry.js';
 import { createOrchestratorApp } from '../orchestrator/http.js';
 import { Orchestrator, type WalkStrategy } from '../orchestrator/walk.js';
 import { WalkCache } from '../orchestrator/cache.js';
 import type { ControllerAdapter } from '../controller/adapter.js';
 import { highsSolver } from '../rsa/lp.js';
+import { altoCatalog } from '../alto/live.js';
+import { LiveRoom } from '../live/room.js';
+import { UpdateStreamService } from '../live/sse.js';
+import { TipsService } from '../live/tips.js';
+import { AgentWatch } from '../orchestrator/agent-watch.js';
 import type { Domain } from '../topology/model.js';
 import { OpenApiValidator, type OpenApiDocument } from '../wire/openapi.js';
 
@@ -48,11 +55,30 @@ export interface NetworkOptions {
   cacheMaxAgeMs?: number | null;
   /** The most one orchestrator query may take, ms (none by default). */
   deadlineMs?: number;
+  /** Run the domain files' `dynamics` (sim controllers; default off: tests want still networks). */
+  dynamics?: boolean;
+  /** Agents serve POST /xdom-alto/admin/sim to holders of this token (sim domains only). */
+  adminToken?: string;
+  /** Agents: changes closer together than this are one version (default 200 ms). */
+  coalesceMs?: number;
+  /** Live services: keep-alive interval of update streams, ms (default 15 s). */
+  keepAliveMs?: number;
+  /** How the orchestrator learns of domain changes: agents' update streams (default) or polling each agent every second. */
+  watch?: 'push' | 'poll';
+  /** Versions each live room keeps per resource (TIPS edges; default 64). */
+  historyLimit?: number;
+}
+
+/** A server's live state: the room every consumer reads, and its RFC 8895 service. */
+export interface LiveParts {
+  room: LiveRoom;
+  streams: UpdateStreamService;
+  tips: TipsService;
 }
 
 export interface RunningNetwork {
-  orchestrator?: { url: string; server: Server; walk: Orchestrator; cache?: WalkCache };
-  agents: { domain: string; url: string; server: Server; controller?: ControllerAdapter }[];
+  orchestrator?: { url: string; server: Server; walk: Orchestrator; cache?: WalkCache; live: LiveParts; watch: AgentWatch };
+  agents: { domain: string; url: string; server: Server; controller?: ControllerAdapter; service?: DomainService; live?: LiveParts }[];
   /** The orchestrator's client to the agents (its counters). */
   peers: HttpPeerClient;
   registry: Registry;
@@ -76,10 +102,17 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
   // Agents' client (recursion) and the orchestrator's own, so that its counters are its own.
   const peers = new HttpPeerClient(opts.client);
   const orchPeers = new HttpPeerClient(opts.client);
-  const controllers: ControllerAdapter[] = [];
+  const lives: LiveParts[] = [];
+  const watches: AgentWatch[] = [];
+  const stoppers: (() => Promise<void> | void)[] = [];
   const close = async () => {
-    // Adapters that poll a real controller hold timers and sockets: stop them too.
-    await Promise.all(controllers.map((c) => c.close?.()));
+    for (const w of watches) w.close();
+    for (const l of lives) {
+      l.streams.close();
+      l.tips.close();
+      l.room.close();
+    }
+    await Promise.all(stoppers.map((s) => s()));
     await Promise.all(
       servers.map(
         (s) =>
@@ -107,14 +140,22 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
     const agentDoc = OpenApiValidator.forRole(opts.openapi, 'agent');
     const agentValidator = new OpenApiValidator(agentDoc);
     opts.domains.forEach((d, i) => {
-      const controller = createController(d);
-      controllers.push(controller);
+      const controller = createController(d, { dynamics: opts.dynamics ?? false });
       const a = agents[i];
       if (a) a.controller = controller;
       const privacy = new PrivacyPolicy(d);
-      const service = new DomainService(controller, lookup, peers, { solver, privacy });
+      const service = new DomainService(controller, lookup, peers, { solver, privacy, ...(opts.coalesceMs !== undefined ? { coalesceMs: opts.coalesceMs } : {}) });
+      stoppers.push(() => service.close(), () => controller.close?.());
       const hostName = `${d.id}.xdom-alto`;
-      const mount = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit);
+      const { mount: alto, live } = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit, opts.keepAliveMs, opts.historyLimit);
+      lives.push(live);
+      if (a) Object.assign(a, { service, live });
+      const admin = opts.adminToken !== undefined && controller instanceof SimController ? controller : undefined;
+      const tokenSha256 = opts.adminToken === undefined ? undefined : tokenDigest(opts.adminToken);
+      const mount = (app: Express) => {
+        if (admin && tokenSha256) mountSimAdmin(app, { tokenSha256, set: (c) => admin.set(c), version: () => service.version() }, agentValidator);
+        alto(app);
+      };
       const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName, mount });
       agents[i]?.server.on('request', app);
     });
@@ -128,6 +169,21 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       const netmap = NetworkMap.fromRegistry(NETMAP_ID, registry);
       const propertyMaps = new PropertyMaps(netmap, new Map(opts.domains.map((d) => [d.id, d.asn])), PROPMAP_ID);
       const hostName = 'orchestrator.xdom-alto';
+      const uriOf = new Map(registry.agents.map((a) => [a.domain, a.uri]));
+      // Follows the agents the cache or a subscribed query depends on; their changes recompute the room's queries.
+      let room: LiveRoom | undefined;
+      const watch = new AgentWatch({ uriOf: (d) => uriOf.get(d), peers: orchPeers, ...(cache ? { cache } : {}), onChange: (d) => room?.changed(d), mode: opts.watch ?? 'push', ...(opts.log ? { log: opts.log } : {}) });
+      watches.push(watch);
+      if (cache) cache.onNewDomain = (d) => watch.follow(d);
+      room = new LiveRoom(altoCatalog({ netmap, source: orchestrator, propertyMaps, validator, hostName, depends: 'recorded' }), {
+        onDomains: (ds) => ds.forEach((d) => watch.follow(d)),
+        ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}),
+      });
+      const streams = new UpdateStreamService({ room, base: '/xdom-alto', hostName, ...(opts.keepAliveMs ? { keepAliveMs: opts.keepAliveMs } : {}) });
+      const tips = new TipsService({ room, base: '/xdom-alto', hostName });
+      const live: LiveParts = { room, streams, tips };
+      lives.push(live);
+      Object.assign(orch, { live, watch });
       const stats = () => {
         const c = orchPeers.stats();
         const m = process.memoryUsage();
@@ -139,6 +195,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           'bytes-out': c.bytesOut,
           'last-rounds': orchestrator.lastRounds,
           ...(cache ? { cache: cache.stats() } : {}),
+          live: { streams: streams.open, 'tips-views': tips.open, 'room-resources': room?.list().length ?? 0, ...streams.stats, agents: watch.stats() },
           memory: { 'rss-bytes': m.rss, 'heap-used-bytes': m.heapUsed },
         };
       };
@@ -149,7 +206,18 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           validator,
           openapi: opts.openapi,
           hostName,
-          mount: mountAlto({ service: new AltoService(netmap, orchestrator), propertyMaps, validator, hostName, bodyLimit: opts.bodyLimit }),
+          mount: mountAlto({
+            service: new AltoService(netmap, orchestrator),
+            propertyMaps,
+            validator,
+            hostName,
+            bodyLimit: opts.bodyLimit,
+            irdExtra: () => ({ 'update-stream': streams.irdEntry(), tips: tips.irdEntry() }),
+            mountMore: (app) => {
+              streams.mount(app);
+              tips.mount(app);
+            },
+          }),
         },
         stats,
       );
@@ -174,11 +242,38 @@ function agentAlto(
   validator: OpenApiValidator,
   hostName: string,
   bodyLimit: number | undefined,
-): (app: Express) => void {
+  keepAliveMs: number | undefined,
+  historyLimit: number | undefined,
+): { mount: (app: Express) => void; live: LiveParts } {
   const source = new DomainAltoSource(service, controller, d, privacy, PROPMAP_ID);
   const netmap = NetworkMap.fromDomain(NETMAP_ID, d);
   const propertyMaps = new PropertyMaps(netmap, new Map([[d.id, d.asn]]), PROPMAP_ID, source.directory());
   const persistent = propertyMaps.definesAnes ? async () => [await propertyMaps.vtag()] : undefined;
   const aneProperties = propertyMaps.definesAnes ? [...ANE_PROPERTIES, PERSISTENT_ENTITY_ID] : ANE_PROPERTIES;
-  return mountAlto({ service: new AltoService(netmap, source, persistent), propertyMaps, aneProperties, validator, hostName, bodyLimit });
+  // The live room: every RFC resource of this agent, plus its version (what the orchestrator follows).
+  const version = { id: VERSION_ID, mediaType: 'application/json', compute: async () => ({ meta: { vtag: service.version() } }) };
+  const room = new LiveRoom(
+    altoCatalog({ netmap, source, persistent, propertyMaps, aneProperties, validator, hostName, depends: { own: d.id }, extra: [version] }),
+    historyLimit ? { historyLimit } : {},
+  );
+  service.clock.events.subscribe((e) => room.changed(e.domain));
+  const streams = new UpdateStreamService({ room, base: '/xdom-alto', hostName, ...(keepAliveMs ? { keepAliveMs } : {}) });
+  const tips = new TipsService({ room, base: '/xdom-alto', hostName });
+  const mount = mountAlto({
+    service: new AltoService(netmap, source, persistent),
+    propertyMaps,
+    aneProperties,
+    validator,
+    hostName,
+    bodyLimit,
+    irdExtra: () => ({ [VERSION_ID]: { uri: '/xdom-alto/version', 'media-type': 'application/json' }, 'update-stream': streams.irdEntry(), tips: tips.irdEntry() }),
+    mountMore: (app) => {
+      streams.mount(app);
+      tips.mount(app);
+    },
+  });
+  return { mount, live: { room, streams, tips } };
 }
+
+/** The agent's version as a resource the update stream can carry (the orchestrator's cache follows it). */
+export const VERSION_ID = 'domain-version';

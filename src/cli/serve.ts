@@ -2,7 +2,9 @@
  * `xdom demo`, `xdom agent`, `xdom orchestrator`: start servers, print where they are,
  * serve until SIGINT/SIGTERM, then close every socket and exit 0.
  */
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { readToken } from './sim.js';
 import { createController } from '../controller/registry.js';
 import type { RunningNetwork } from './network.js';
 import { startNetwork } from './network.js';
@@ -18,10 +20,18 @@ interface ServeFlags {
   timeout?: number;
 }
 
+interface LiveFlags {
+  dynamics: boolean;
+  adminTokenFile?: string;
+  coalesceMs: number;
+}
+
 const stamp = () => new Date().toISOString().slice(11, 23);
 const logger = (quiet?: boolean) => (quiet ? undefined : (line: string) => console.error(`${stamp()} ${line}`));
 
-export async function runDemo(flags: ServeFlags & { agentPorts: string; domains?: string }): Promise<void> {
+export async function runDemo(flags: ServeFlags & LiveFlags & { agentPorts: string; domains?: string }): Promise<void> {
+  // The demo always has an admin route, so `xdom sim set` works; its token is printed below.
+  const adminToken = flags.adminTokenFile ? readToken({ tokenFile: flags.adminTokenFile }) : randomBytes(18).toString('base64url');
   const dir = resolve(flags.domains ?? EXAMPLE_DIR);
   const { domains, registry } = loadNetworkDir(dir);
   const ports = flags.agentPorts.split(',').map((p) => Number(p.trim()));
@@ -40,8 +50,14 @@ export async function runDemo(flags: ServeFlags & { agentPorts: string; domains?
     validateResponses: true,
     client: { timeoutMs: flags.timeout ?? 10_000 },
     log: logger(flags.quiet),
+    dynamics: flags.dynamics,
+    adminToken,
+    coalesceMs: flags.coalesceMs,
   });
   const orch = net.orchestrator?.url ?? '';
+  const moving = domains.flatMap((d) => (flags.dynamics ? (d.domain.dynamics ?? []).map((x) => `${d.domain.id}:${x.element}`) : []));
+  const last = net.agents[net.agents.length - 1];
+  const lastLink = domains[domains.length - 1]?.domain.links[0]?.id;
   const w = Math.max(...domains.map((d) => d.domain.id.length), 12);
   const lines = [
     `xdom-alto demo: ${domains.length} agents and the orchestrator, from ${dir}`,
@@ -54,13 +70,16 @@ export async function runDemo(flags: ServeFlags & { agentPorts: string; domains?
     `    -d '{"flows":[{"src":"10.0.1.100","dst":"10.0.2.100","ingress":null},{"src":"10.0.1.101","dst":"10.0.3.100","ingress":null}]}'`,
     `  npm run -s xdom -- query ${orch}`,
     '',
+    moving.length ? `Live: ${moving.join(', ')} vary over time (--no-dynamics to keep still). Change one yourself:` : 'Change the network yourself:',
+    ...(last && lastLink ? [`  XDOM_ADMIN_TOKEN=${adminToken} npm run -s xdom -- sim set ${last.url} --link ${lastLink} --available 2000000`] : []),
+    '',
     'Serving until Ctrl-C.',
   ];
   console.log(lines.join('\n'));
   await serveUntilSignal(net);
 }
 
-export async function runAgent(flags: ServeFlags & { domain: string; registry: string }): Promise<void> {
+export async function runAgent(flags: ServeFlags & LiveFlags & { domain: string; registry: string }): Promise<void> {
   const domain: Domain = loadDomain(flags.domain);
   createController(domain); // fail now, with a clear message, if the kind is unknown
   const registry = loadRegistry(flags.registry);
@@ -75,13 +94,16 @@ export async function runAgent(flags: ServeFlags & { domain: string; registry: s
     bodyLimit: flags.bodyLimit,
     client: { timeoutMs: flags.timeout ?? 10_000 },
     log: logger(flags.quiet),
+    dynamics: flags.dynamics,
+    coalesceMs: flags.coalesceMs,
+    ...(flags.adminTokenFile ? { adminToken: readToken({ tokenFile: flags.adminTokenFile }) } : {}),
   });
   console.log(`xdom-alto agent for ${domain.id} (AS${domain.asn}, ${domain.controller.kind} controller) at ${net.agents[0]?.url}`);
   await serveUntilSignal(net);
 }
 
 export async function runOrchestrator(
-  flags: ServeFlags & { registry: string; strategy: WalkStrategy; cacheMaxAge: number; maxAnswerBytes: number; deadline: number },
+  flags: ServeFlags & { registry: string; strategy: WalkStrategy; cacheMaxAge: number; maxAnswerBytes: number; deadline: number; watch?: 'push' | 'poll' },
 ): Promise<void> {
   const registry = loadRegistry(flags.registry);
   const net = await startNetwork({
@@ -96,6 +118,7 @@ export async function runOrchestrator(
     cacheMaxAgeMs: flags.strategy === 'batched' && flags.cacheMaxAge > 0 ? flags.cacheMaxAge : null,
     client: { timeoutMs: flags.timeout ?? 10_000, maxAnswerBytes: flags.maxAnswerBytes },
     log: logger(flags.quiet),
+    watch: flags.watch ?? 'push',
   });
   console.log(`xdom-alto orchestrator at ${net.orchestrator?.url} over ${registry.agents.length} agents (${flags.strategy} walk)`);
   if (!flags.quiet) for (const a of registry.agents) console.log(`  ${a.domain.padEnd(12)} ${a.uri}`);

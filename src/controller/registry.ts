@@ -6,13 +6,16 @@
 import { AltoError } from '../model/errors.js';
 import type { Domain } from '../topology/model.js';
 import type { ControllerAdapter } from './adapter.js';
-import { SimController } from './sim.js';
+import { SimController, type SimOptions } from './sim.js';
 import { OpenflowController } from './openflow/adapter.js';
 
-type Factory = (domain: Domain) => ControllerAdapter;
+/** What the CLI may ask of any adapter at start. */
+export type ControllerOptions = SimOptions;
+
+type Factory = (domain: Domain, opts: ControllerOptions) => ControllerAdapter;
 
 const kinds = new Map<string, Factory>([
-  ['sim', (d) => new SimController(d)],
+  ['sim', (d, o) => new SimController(d, o)],
   ['openflow', (d) => new OpenflowController(d)],
 ]);
 
@@ -20,10 +23,10 @@ export function controllerKinds(): string[] {
   return [...kinds.keys()];
 }
 
-export function createController(domain: Domain): ControllerAdapter {
+export function createController(domain: Domain, opts: ControllerOptions = {}): ControllerAdapter {
   const factory = kinds.get(domain.controller.kind);
   if (!factory) {
     throw AltoError.value('controller/kind', domain.controller.kind, `unknown controller kind '${domain.controller.kind}' (known: ${controllerKinds().join(', ')})`);
   }
-  return factory(domain);
+  return factory(domain, opts);
 }

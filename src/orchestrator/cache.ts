@@ -50,6 +50,15 @@ export class WalkCache {
   private readonly paths = new Map<string, PathEntry>();
   /** Entries dropped because their domain's version changed. */
   invalidations = 0;
+  /**
+   * Domains whose agent pushes its versions (an RFC 8895 stream, orchestrator/agent-watch.ts),
+   * with the tag it last pushed: their entries need no revalidation while the stream is up,
+   * and an answer carrying another tag is from before (or just after) a change the stream
+   * tells of, so it is not cached.
+   */
+  private readonly pushedTags = new Map<string, string>();
+  /** Called the first time a domain is seen (the orchestrator starts following its agent). */
+  onNewDomain: ((domain: string) => void) | undefined;
 
   constructor(
     readonly maxAgeMs = 1000,
@@ -76,7 +85,7 @@ export class WalkCache {
     for (const v of e.via) {
       const d = this.domains.get(v.domain);
       if (!d || d.tag !== v.tag) return undefined;
-      if (now - d.checkedAt > this.maxAgeMs) {
+      if (now - d.checkedAt > this.maxAgeMs && this.pushedTags.get(v.domain) !== d.tag) {
         late = true;
         due?.set(v.domain, v);
       }
@@ -98,7 +107,13 @@ export class WalkCache {
 
   /** A domain's version as an answer or a probe showed it; a new tag drops its entries. */
   observe(domain: string, tag: string): void {
+    const pushed = this.pushedTags.get(domain);
+    if (pushed !== undefined && pushed !== tag) return; // the stream knows better (see pushedTags)
     const d = this.domains.get(domain);
+    if (!d && !this.seen.has(domain)) {
+      this.seen.add(domain);
+      this.onNewDomain?.(domain);
+    }
     if (!d || d.tag !== tag) {
       if (d) this.invalidations += d.hops.size + d.rsa.size;
       this.domains.set(domain, { tag, checkedAt: this.now(), hops: new Map(), rsa: new Map(), elements: new Map() });
@@ -107,15 +122,37 @@ export class WalkCache {
     }
   }
 
+  /** A version its agent pushed: a new tag drops the domain's entries at once, and it needs no revalidation. */
+  pushed(domain: string, tag: string): void {
+    this.pushedTags.set(domain, tag);
+    this.observe(domain, tag);
+  }
+
+  /** The domain's stream broke: its state is unknown until it is back, so its entries go. */
+  unpushed(domain: string): void {
+    this.pushedTags.delete(domain);
+    const d = this.domains.get(domain);
+    if (d) {
+      this.invalidations += d.hops.size + d.rsa.size;
+      this.domains.delete(domain);
+    }
+  }
+
+  /** Whether the domain's agent is pushing its versions now. */
+  isPushed(domain: string): boolean {
+    return this.pushedTags.has(domain);
+  }
+
   /** Whether a domain's tag must be revalidated before its entries are used. */
   stale(domain: string): boolean {
     const d = this.domains.get(domain);
-    return d !== undefined && this.now() - d.checkedAt > this.maxAgeMs;
+    return d !== undefined && this.now() - d.checkedAt > this.maxAgeMs && this.pushedTags.get(domain) !== d.tag;
   }
 
   /** Forget everything (a cold start). */
   clear(): void {
     this.domains.clear();
+    this.seen.clear();
     this.paths.clear();
   }
 
@@ -170,6 +207,8 @@ export class WalkCache {
 
   private fresh(domain: string): DomainEntries | undefined {
     const d = this.domains.get(domain);
-    return d && this.now() - d.checkedAt <= this.maxAgeMs ? d : undefined;
+    return d && (this.now() - d.checkedAt <= this.maxAgeMs || this.pushedTags.get(domain) === d.tag) ? d : undefined;
   }
+
+  private readonly seen = new Set<string>();
 }
