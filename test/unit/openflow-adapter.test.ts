@@ -128,6 +128,16 @@ describe('OpenFlow adapter: flow tables, counters and faults (stand-in REST serv
     expect(await a.nextHop({ id: 'f', src: '10.0.1.1', dst: '10.9.0.100', ingress: '192.0.2.1' })).to.deep.equal({ ok: true, kind: 'local' });
   });
 
+  it('a link the controller discovered but the file does not declare: named by its ports, capacity from the ports', async () => {
+    const a = new OpenflowController({ ...domain(fake.url), links: [] });
+    made.push(a);
+    const r = await a.lookupPath({ id: 'f', src: '10.0.1.1', dst: '10.9.0.100', ingress: 'openflow1:1' });
+    expect(r).to.deep.equal({ ok: true, elements: ['up', 'openflow1:2-openflow2:2'] });
+    expect(await a.elementProp('openflow1:2-openflow2:2', 'capacity')).to.equal(10_000_000_000); // veth's curr_speed
+    expect(await a.elementProp('openflow1:2-openflow2:2', 'availbw')).to.equal(10_000_000_000);
+    expect(await a.elementProp('openflow1:2-openflow2:9', 'availbw')).to.equal(undefined);
+  });
+
   it('says where the tables stop a flow: to the controller, dropped, missing', async () => {
     const a = make();
     const fault = async (dst: string, extra = {}) => {

@@ -222,9 +222,25 @@ export class OpenflowController implements ControllerAdapter {
     return Math.max(0, Math.min(ceiling, cap - q));
   }
 
+  /**
+   * A link LLDP found that the domain file does not declare, named `<port>-<port>` by the
+   * walk: its capacity is what the ports report (curr_speed), since the file says nothing.
+   */
+  private discovered(element: string): Link | undefined {
+    const m = /^(openflow\d+:\d+)-(openflow\d+:\d+)$/.exec(element);
+    const snap = this.snap;
+    if (!m || !snap || snap.links.get(m[1] as string) !== m[2]) return undefined;
+    const speed = (p: string) => {
+      const x = /^openflow(\d+):(\d+)$/.exec(p);
+      return snap.switches.get(Number(x?.[1]))?.ports.get(Number(x?.[2]))?.speedBps ?? 0;
+    };
+    const cap = Math.min(speed(m[1] as string), speed(m[2] as string));
+    return { id: element, ports: [m[1] as string, m[2] as string], capacity: cap, available: cap };
+  }
+
   /** A link: the less available of its two directions; a border: both directions through its one port. */
   private availOf(element: string): number | undefined {
-    const link = this.links.get(element);
+    const link = this.links.get(element) ?? this.discovered(element);
     if (link) {
       const a = this.portAvail(link.ports[0]);
       const b = this.portAvail(link.ports[1]);
@@ -247,7 +263,7 @@ export class OpenflowController implements ControllerAdapter {
 
   async elementProp(element: string, property: string): Promise<unknown> {
     await this.ready;
-    const link = this.links.get(element);
+    const link = this.links.get(element) ?? this.discovered(element);
     const border = this.bordersById.get(element);
     if (!link && !border) return undefined;
     // The agent asks for properties after a path: a controller lost in between answers nothing.
