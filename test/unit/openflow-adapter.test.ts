@@ -16,7 +16,7 @@ import { parseAddress } from '../../src/model/ip.js';
 import type { Domain } from '../../src/topology/model.js';
 import { runAdapterContract } from './adapter-contract.js';
 
-type Mode = 'ok' | 'garbage' | 'slow' | 'http500';
+type Mode = 'ok' | 'garbage' | 'slow' | 'http500' | 'endless';
 
 /** Two switches: border openflow1:1, link openflow1:2 <-> openflow2:2, hosts behind openflow2:1. */
 class FakeOsKen {
@@ -48,6 +48,16 @@ class FakeOsKen {
       const send = (body: unknown) => {
         if (this.mode === 'garbage') return void res.end('<html>not json');
         if (this.mode === 'http500') return void res.writeHead(500).end('{}');
+        if (this.mode === 'endless') {
+          // A body that never ends: the adapter must stop reading at its bound.
+          const mib = Buffer.alloc(1 << 20, 32);
+          const more = () => {
+            while (!res.destroyed && res.write(mib));
+            if (!res.destroyed) res.once('drain', more);
+          };
+          res.on('close', () => res.destroy());
+          return void more();
+        }
         const text = JSON.stringify(body);
         if (this.mode === 'slow') setTimeout(() => res.end(text), 400);
         else res.end(text);
@@ -182,7 +192,7 @@ describe('OpenFlow adapter: flow tables, counters and faults (stand-in REST serv
     expect(r.ok ? '' : r.fault.message).to.include('openflow1:2, which is down');
   });
 
-  for (const mode of ['garbage', 'slow', 'http500'] as const) {
+  for (const mode of ['garbage', 'slow', 'http500', 'endless'] as const) {
     it(`a controller answering ${mode}: every flow faults naming it, and it recovers`, async () => {
       const a = make();
       await a.ready;
@@ -196,7 +206,7 @@ describe('OpenFlow adapter: flow tables, counters and faults (stand-in REST serv
       if (!r.ok) {
         expect(r.fault).to.include({ code: 'controller-error', domain: 'of1' });
         expect(r.fault.message).to.include(`os-ken at ${fake.url}`);
-        expect(r.fault.message).to.include({ garbage: 'not JSON', slow: 'no answer within 200 ms', http500: 'HTTP 500' }[mode]);
+        expect(r.fault.message).to.include({ garbage: 'not JSON', slow: 'no answer within 200 ms', http500: 'HTTP 500', endless: 'GET /stats/switches: ' }[mode]);
       }
       expect(await a.elementProp('core', 'availbw')).to.equal(undefined);
       fake.mode = 'ok';

@@ -56,6 +56,9 @@ export interface PortSample {
 
 export const portName = (dpid: number, port: number): string => `openflow${dpid}:${port}`;
 
+/** The largest REST answer read (a flow table of ~50k entries is about 16 MiB). */
+const MAX_BODY = 16 << 20;
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -82,9 +85,23 @@ export class OsKenClient {
       const err = e as Error & { code?: string };
       throw new Error(`GET ${path}: ${err.name === 'TimeoutError' || err.name === 'AbortError' ? `no answer within ${this.timeoutMs} ms` : (err.code ?? err.message)}`);
     }
-    const text = await r.body.text().catch((e: Error) => {
-      throw new Error(`GET ${path}: ${e.message}`);
-    });
+    // Bounded: a controller streaming garbage must not fill memory.
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of r.body) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_BODY) {
+          r.body.destroy();
+          throw new Error(`answer over ${MAX_BODY} bytes`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (e) {
+      const err = e as Error;
+      throw new Error(`GET ${path}: ${err.name === 'TimeoutError' || err.name === 'AbortError' ? `no answer within ${this.timeoutMs} ms` : err.message}`);
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
     if (r.statusCode !== 200) throw new Error(`GET ${path}: HTTP ${r.statusCode}`);
     try {
       return JSON.parse(text);
