@@ -9,6 +9,8 @@
  *             solver (HiGHS warm-started, HiGHS fresh per solve, yalps) on the same states
  *   openflow  the OpenFlow adapter over a real OVS/os-ken lab (bench/openflow.ts; skipped
  *             without root and the packages)
+ *   trust     never-repeated flows against a cache budget (peak RSS vs budget), and
+ *             flow-cost throughput with mTLS on vs off (bench/trust.ts)
  *
  * Writes bench/results/latest.json. `--quick` runs fewer iterations.
  */
@@ -26,6 +28,7 @@ import { startExample, SEED_ALTO_RSA } from '../test/helpers/network.js';
 import { benchCompression, type CompressionRow } from './compression.js';
 import { benchWalk, type WalkRow } from './walk.js';
 import { benchOpenflow, type OpenflowBench } from './openflow.js';
+import { benchNeverRepeated, benchTls } from './trust.js';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 500 : 3000;
@@ -152,6 +155,17 @@ for (const r of walk) {
     `${String(r.ases).padStart(4)} ${String(r.flows).padStart(7)}  ${r.strategy.padEnd(8)}  ${(r.cold ? 'cold' : 'warm').padEnd(5)} ${r.median_ms.toFixed(1).padStart(9)} ${r.p95_ms.toFixed(1).padStart(8)} ${String(r.requests).padStart(9)} ${String(r.rounds).padStart(7)} ${String(r.bytes).padStart(10)} ${String(r.rss_mb).padStart(7)} ${String(r.faults).padStart(7)}  ${vs}`,
   );
 }
+const log = (l: string) => process.stderr.write(`${l}\n`);
+const neverRepeated = await benchNeverRepeated(quick, log);
+console.log('\nnever-repeated flows   seconds  queries    flows  budget_mb  cache_mb  evictions  peak_rss_mb  faults');
+console.log(
+  `${''.padEnd(22)} ${String(neverRepeated.seconds).padStart(7)} ${String(neverRepeated.queries).padStart(8)} ${String(neverRepeated.flows).padStart(8)} ${String(neverRepeated.budget_mb).padStart(10)} ${String(neverRepeated.cache_mb).padStart(9)} ${String(neverRepeated.evictions).padStart(10)} ${String(neverRepeated.peak_rss_mb).padStart(12)} ${String(neverRepeated.faults).padStart(7)}`,
+);
+const tls = await benchTls(quick, log);
+if (tls.length > 0) {
+  console.log('\ntls (flow-cost, 4 in flight, no cache)   requests   req/s  median_ms  vs plain');
+  for (const r of tls) console.log(`${r.variant.padEnd(40)} ${String(r.requests).padStart(8)} ${String(r.per_s).padStart(7)} ${r.median_ms.toFixed(2).padStart(10)}  ${(r.per_s / (tls[0]?.per_s ?? r.per_s)).toFixed(2)}x`);
+}
 const openflow: OpenflowBench = await benchOpenflow(quick, (l) => process.stderr.write(`${l}\n`));
 if (openflow.skipped) console.log(`\nopenflow: skipped (${openflow.skipped})`);
 else {
@@ -164,6 +178,6 @@ else {
 const out = join(ROOT, 'bench', 'results', 'latest.json');
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, openflow }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, trust: { neverRepeated, tls }, openflow }, null, 2)}\n`,
 );
 console.log(`\nwrote ${out}`);

@@ -64,7 +64,7 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
           const mediaType = parseMediaType(req.headers['content-type'] ?? '')?.essence ?? '';
           const body = parseJson(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), opts.maxDepth ?? DEFAULT_MAX_DEPTH);
           opts.validator.validateRequest(r.path, mediaType, body);
-          reply(res, await handlePost(r, body as Body, req.socket.remoteAddress));
+          reply(res, await handlePost(r, body as Body, req.socket.remoteAddress), typeSpelling(req.headers.accept));
         });
         app.all(r.path, () => notAllowed('POST'));
       } else {
@@ -78,21 +78,26 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
     opts.mountMore?.(app);
   };
 
-  function reply(res: Response, out: Reply): void {
-    const built = replyBody(out, opts.hostName);
+  function reply(res: Response, out: Reply, spelling: 'quoted' | 'bare' = 'bare'): void {
+    const built = replyBody(out, opts.hostName, spelling);
     res.status(200).setHeader('content-type', built.contentType);
     res.end(built.body);
   }
 }
 
 /** A reply's Content-Type and body bytes (what a GET or POST of the resource returns). */
-export function replyBody(out: Reply, hostName: string): { contentType: string; body: string | Buffer } {
+export function replyBody(out: Reply, hostName: string, spelling: 'quoted' | 'bare' = 'bare'): { contentType: string; body: string | Buffer } {
   if ('json' in out) return { contentType: out.mediaType, body: JSON.stringify(out.json) };
-  // RFC 9275 §6.1: the path-vector part first (so no `start`), then the property map.
-  return buildMultipartRelated(out.root, [
-    { contentId: `<${out.part}@${hostName}>`, contentType: out.root, body: JSON.stringify(out.pv.root) },
-    { contentId: `<propmap@${hostName}>`, contentType: ALTO_MEDIA.propmap, body: JSON.stringify(out.pv.props) },
-  ]);
+  // RFC 9275 §6.1: the path-vector part first (so no `start`), then the property map; the
+  // `type` parameter spelt as typeSpelling says.
+  return buildMultipartRelated(
+    out.root,
+    [
+      { contentId: `<${out.part}@${hostName}>`, contentType: out.root, body: JSON.stringify(out.pv.root) },
+      { contentId: `<propmap@${hostName}>`, contentType: ALTO_MEDIA.propmap, body: JSON.stringify(out.pv.props) },
+    ],
+    spelling,
+  );
 }
 
 /**
@@ -133,19 +138,19 @@ export function altoAnswers(opts: AltoMountOptions) {
       }
       case 'costmap-pv': {
         const q = decodeCostmapFilter(body, ['path-vector'] as const, aneProperties);
-        return { pv: await s.costMapPv(r.id, q.srcs, q.dsts, q.anePropertyNames), root: ALTO_MEDIA.costmap, part: 'costmap' };
+        return { pv: await s.costMapPv(r.id, q.srcs, q.dsts, q.anePropertyNames, q.skippedAneProperties), root: ALTO_MEDIA.costmap, part: 'costmap' };
       }
       case 'endpointcost': {
         const q = decodeEndpointCost(body, NUMERICAL, client);
-        return { json: await s.endpointCost(q.costType, q.pairs, q.constraints), mediaType: r.mediaType };
+        return { json: await s.endpointCost(q.costType, q.pairs, q.constraints, r.id), mediaType: r.mediaType };
       }
       case 'endpointcost-pv': {
         const q = decodeEndpointCost(body, ['path-vector'] as const, client, aneProperties);
-        return { pv: await s.endpointCostPv(r.id, q.pairs, q.anePropertyNames), root: ALTO_MEDIA.endpointcost, part: 'ecs' };
+        return { pv: await s.endpointCostPv(r.id, q.pairs, q.anePropertyNames, 'path', q.skippedAneProperties), root: ALTO_MEDIA.endpointcost, part: 'ecs' };
       }
       case 'endpointcost-pv-state': {
         const q = decodeEndpointCost(body, ['path-vector'] as const, client, aneProperties);
-        return { pv: await s.endpointCostPv(r.id, q.pairs, q.anePropertyNames, 'state'), root: ALTO_MEDIA.endpointcost, part: 'ecs' };
+        return { pv: await s.endpointCostPv(r.id, q.pairs, q.anePropertyNames, 'state', q.skippedAneProperties), root: ALTO_MEDIA.endpointcost, part: 'ecs' };
       }
       case 'propmap-filter':
         return { json: await opts.propertyMaps.filtered(body.entities as string[], body.properties as string[]), mediaType: r.mediaType };
@@ -159,6 +164,16 @@ export function altoAnswers(opts: AltoMountOptions) {
         throw new Error(`${r.id} is not a POST resource`);
     }
   }
+}
+
+/**
+ * How a path-vector answer writes its `type` parameter: as the client's Accept wrote it.
+ * Bare by default, as RFC 9275 §7.2.1 / §7.3.1 and the IRD write it (openalto's client sends no
+ * Accept at all and compares the bare form); quoted for a client whose Accept quotes it, which
+ * is a client that parses RFC 2045 strictly (wire/multipart.ts multipartContentType).
+ */
+function typeSpelling(accept: string | undefined): 'quoted' | 'bare' {
+  return accept !== undefined && /multipart\/related[^,]*;\s*type\s*=\s*"/i.test(accept) ? 'quoted' : 'bare';
 }
 
 function offerOf(r: Resource): MediaType {

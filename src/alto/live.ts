@@ -31,6 +31,8 @@ export interface AltoLiveOptions extends Omit<AltoMountOptions, 'service'> {
   netmap: NetworkMap;
   source: FlowCostSource;
   persistent?: () => Promise<VersionTag[]>;
+  /** The default PID's endpoint at an agent (AltoService, DomainAltoSource.outside). */
+  outside?: { address: string; ingress: string };
   /** 'own': every answer depends on this one domain (an agent); 'recorded': on the domains its walk crossed (the orchestrator). */
   depends: { own: string } | 'recorded';
   extra?: ExtraLiveResource[];
@@ -62,7 +64,7 @@ export function altoCatalog(o: AltoLiveOptions): LiveCatalog {
         flowCost: async (flows) => record(await o.source.flowCost(flows)),
         rsa: async (flows, state) => record(await o.source.rsa(flows, state)),
       };
-      const answers = altoAnswers({ ...o, service: new AltoService(o.netmap, source, o.persistent) });
+      const answers = altoAnswers({ ...o, service: new AltoService(o.netmap, source, o.persistent, o.outside) });
       let reply: Reply;
       if (r.accepts) {
         if (input === null || typeof input !== 'object' || Array.isArray(input)) throw AltoError.type('input', `${id} takes an object input (the body a POST of it would take)`);

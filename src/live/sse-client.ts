@@ -4,7 +4,8 @@
  * follow its agents and by `xdom watch`. An error answer (not text/event-stream) is read
  * up to a small bound and returned as the stream's end reason.
  */
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { readCapped } from '../client/bounded.js';
 import { SseParser, type SseEvent } from './sse-wire.js';
 
 export interface StreamClientOptions {
@@ -20,6 +21,8 @@ export interface StreamClientOptions {
   /** No byte for this long ends the stream (the server's keep-alives count), ms (default 60 s). */
   idleTimeoutMs?: number;
   headers?: Record<string, string>;
+  /** The connection pool (the agent client's, with its TLS settings); default undici's global one. */
+  dispatcher?: Dispatcher;
 }
 
 export interface OpenStream {
@@ -47,15 +50,14 @@ export function openUpdateStream(o: StreamClientOptions): OpenStream {
         headers: { 'content-type': 'application/alto-updatestreamparams+json', accept: 'text/event-stream,application/alto-error+json', ...o.headers },
         body: JSON.stringify(o.body),
         signal: ac.signal,
+        ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
         headersTimeout: o.connectTimeoutMs ?? 10_000,
         bodyTimeout: o.idleTimeoutMs ?? 60_000,
       });
       const type = String(res.headers['content-type'] ?? '');
       if (res.statusCode !== 200 || !type.startsWith('text/event-stream')) {
-        let text = '';
-        for await (const chunk of res.body) {
-          if (text.length < 16_384) text += (chunk as Buffer).toString('utf8');
-        }
+        // Through the one capped reader (client/bounded.ts): an error body that never ends is cut.
+        const text = await readCapped(res.body, 16_384, res.headers).then((b) => b.toString('utf8'), () => '(an error body over 16 KiB)');
         return new StreamRefused(res.statusCode, text);
       }
       const parser = new SseParser(o.maxEventBytes ?? 8 * 1024 * 1024);

@@ -15,6 +15,7 @@
  */
 import { request } from 'undici';
 import type { PeerClient } from '../client/agent-client.js';
+import { readCapped } from '../client/bounded.js';
 import { openUpdateStream, StreamRefused, type OpenStream } from '../live/sse-client.js';
 import { StreamState } from '../live/stream-state.js';
 import type { WalkCache } from './cache.js';
@@ -94,6 +95,7 @@ export class AgentWatch {
     let up = false;
     const stream = openUpdateStream({
       url,
+      ...(this.o.peers.dispatcher ? { dispatcher: this.o.peers.dispatcher } : {}),
       body: { add: { v: { 'resource-id': VERSION_RESOURCE } } },
       onEvent: (e) => {
         let applied;
@@ -178,16 +180,14 @@ export class AgentWatch {
   private async streamUrl(f: Followed): Promise<string | undefined | null> {
     try {
       const irdUrl = `${f.uri}/`;
-      const res = await request(irdUrl, { headers: { accept: 'application/alto-directory+json' }, headersTimeout: 5000, bodyTimeout: 5000 });
+      const dispatcher = this.o.peers.dispatcher;
+      const res = await request(irdUrl, { ...(dispatcher ? { dispatcher } : {}), headers: { accept: 'application/alto-directory+json' }, headersTimeout: 5000, bodyTimeout: 5000, signal: AbortSignal.timeout(10_000) });
       if (res.statusCode !== 200) {
         await res.body.dump();
         return res.statusCode >= 500 ? null : undefined;
       }
-      let text = '';
-      for await (const chunk of res.body) {
-        text += (chunk as Buffer).toString('utf8');
-        if (text.length > 4 * 1024 * 1024) return undefined; // not an IRD we read
-      }
+      // Through the one capped reader: over 4 MiB it is not an IRD we read.
+      const text = (await readCapped(res.body, 4 * 1024 * 1024, res.headers)).toString('utf8');
       const ird = JSON.parse(text) as { resources?: Record<string, { uri?: string; 'media-type'?: string; uses?: string[] }> };
       for (const r of Object.values(ird.resources ?? {})) {
         if (r['media-type'] === 'text/event-stream' && r.uses?.includes(VERSION_RESOURCE) && typeof r.uri === 'string') return new URL(r.uri, irdUrl).toString();

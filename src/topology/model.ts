@@ -28,6 +28,14 @@ export interface Domain {
   'persistent-anes'?: PersistentAne[];
   /** How links and borders vary over time in the sim controller (controller/dynamics.ts). */
   dynamics?: Dynamic[];
+  /** With mTLS: which peers may ask this domain's agent (by certificate subject or fingerprint). */
+  'allowed-peers'?: PeerRule[];
+}
+
+/** One allowed peer: a certificate subject ("CN=as2") or a SHA-256 fingerprint. */
+export interface PeerRule {
+  subject?: string;
+  fingerprint?: string;
 }
 
 // Dynamics of a simulated domain (the live-state issue): exactly one of the three per entry.

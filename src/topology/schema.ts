@@ -220,6 +220,25 @@ export const domainSchema = {
       description: 'sim controller: how links and borders vary over time (random walk, trace, scheduled failures)',
       items: dynamic,
     },
+    'allowed-peers': {
+      type: 'array',
+      description:
+        'with mTLS (--tls-client-ca): the only clients this agent answers, by certificate subject or SHA-256 fingerprint (others get 403); absent: any client whose certificate the CA signed',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        maxProperties: 1,
+        properties: {
+          subject: { type: 'string', minLength: 1, description: "the certificate's subject, e.g. CN=as2 or CN=orchestrator,O=xdom-alto (as OpenSSL prints it, comma-separated)" },
+          fingerprint: {
+            type: 'string',
+            pattern: '^(sha256:)?([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$',
+            description: "SHA-256 of the certificate's DER, colon-separated hex (openssl x509 -fingerprint -sha256)",
+          },
+        },
+      },
+    },
   },
 } as const;
 

@@ -126,7 +126,7 @@ describe('agents as ALTO servers for their own domain', () => {
     const as3 = agentUrl(net, 'as3');
     const bad = [
       await post(`${as3}/endpointcost`, '{"cost-type":', ECS),
-      await post(`${as3}/endpointcost/pv`, JSON.stringify({ 'cost-type': PV, endpoints: { srcs: ['ipv4:10.0.3.100'] }, 'ane-property-names': ['persistent-entity-id'] }), { ...ECS, ...PV_ACCEPT }),
+      await post(`${as3}/endpointcost/pv`, JSON.stringify({ 'cost-type': PV, endpoints: { srcs: ['ipv4:10.0.3.100'] }, 'ane-property-names': ['persistent entity id'] }), { ...ECS, ...PV_ACCEPT }),
       await post(`${as3}/propmap/filtered`, JSON.stringify({ entities: ['.ane:x'], properties: ['max-reservable-bandwidth'] }), { 'Content-Type': 'application/alto-propmapparams+json' }),
       await post(`${as3}/networkmap/filtered`, '{}', { 'Content-Type': 'application/json' }),
     ];
