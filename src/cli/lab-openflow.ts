@@ -55,9 +55,9 @@ export async function runOpenflowLabUp(flags: OpenflowLabFlags): Promise<void> {
     writeFileSync(join(dir, 'registry.yaml'), stringify(example.registry));
     const logFile = join(lab.info.dir, 'log', 'agents.log');
     const script = process.argv[1] as string;
-    const pid = startDetached(process.execPath, [...process.execArgv, script, 'demo', '--domains', dir, '--port', String(flags.port), '--agent-ports', flags.agentPorts, '-q'], logFile);
+    const pid = startDetached(process.execPath, [...process.execArgv, script, 'demo', '--domains', dir, '--port', String(flags.port), '--agent-ports', flags.agentPorts, '--no-dynamics', '-q'], logFile);
     lab.handOver(pid, dir);
-    const text = await waitFor(logFile, /Serving until Ctrl-C\./, pid, 60_000);
+    const text = await waitFor(logFile, /Serving until Ctrl-C/, pid, 60_000);
     const orch = /orchestrator\s+(http:\/\/\S+)/.exec(text)?.[1] ?? '';
     const agents = [...text.matchAll(/^\s+(\S+) agent\s+(http:\/\/\S+)/gm)].map((m) => [m[1] as string, m[2] as string]);
     const secs = ((performance.now() - t0) / 1000).toFixed(1);

@@ -9,20 +9,17 @@
  * XDOM_REQUIRE_OPENFLOW=1 (CI), where a missing piece fails the suite.
  */
 import { expect } from 'chai';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { EXAMPLE_DIR, loadNetworkDir, loadOpenApi } from '../../src/cli/load.js';
 import { startNetwork, type RunningNetwork } from '../../src/cli/network.js';
 import { OpenflowController } from '../../src/controller/openflow/adapter.js';
-import { cleanStaleLabs, openflowMissing, OpenflowLab } from '../../src/lab/openflow.js';
+import { cleanStaleLabs, OpenflowLab } from '../../src/lab/openflow.js';
+import { LAB_ROOT, needOpenflow, OSKEN_VENV } from '../helpers/openflow.js';
 import type { Domain } from '../../src/topology/model.js';
 import { runAdapterContract } from '../unit/adapter-contract.js';
 import { agentUrl, post, SEED_SIMPLE_ASPATH, SEED_SIMPLE_RSA } from '../helpers/network.js';
 
-export const OSKEN_VENV = process.env.XDOM_OSKEN_VENV ?? join(homedir(), '.cache', 'xdom-osken', 'venv');
-export const LAB_ROOT = join(homedir(), '.cache', 'xdom-osken', 'labs');
 /** The seed's addresses behind as2's borders: sources behind as1, the destination behind as3. */
-export const SEED_STUBS = { 'openflow2:1': ['10.0.1.100'], 'openflow2:2': ['10.0.1.101'], 'openflow7:2': ['10.0.3.100'] };
+const SEED_STUBS = { 'openflow2:1': ['10.0.1.100'], 'openflow2:2': ['10.0.1.101'], 'openflow7:2': ['10.0.3.100'] };
 
 const example = loadNetworkDir(EXAMPLE_DIR);
 const as2 = example.domains.map((d) => d.domain).find((d) => d.id === 'as2') as Domain;
@@ -51,12 +48,7 @@ describe('OpenFlow adapter over real Open vSwitch and os-ken (issue 13)', functi
   const nets: RunningNetwork[] = [];
 
   before(async function () {
-    const missing = await openflowMissing(OSKEN_VENV);
-    if (missing) {
-      if (process.env.XDOM_REQUIRE_OPENFLOW === '1') throw new Error(`XDOM_REQUIRE_OPENFLOW=1 but ${missing}`);
-      console.log(`    (skipped: ${missing})`);
-      this.skip();
-    }
+    await needOpenflow(this);
     lab = await OpenflowLab.up(as2, { stateRoot: LAB_ROOT, venv: OSKEN_VENV, stubAddresses: SEED_STUBS });
   });
 
@@ -237,12 +229,7 @@ describe('OpenFlow lab: a link down, and the routing app reroutes around it (iss
   let a: OpenflowController | undefined;
 
   before(async function () {
-    const missing = await openflowMissing(OSKEN_VENV);
-    if (missing) {
-      if (process.env.XDOM_REQUIRE_OPENFLOW === '1') throw new Error(`XDOM_REQUIRE_OPENFLOW=1 but ${missing}`);
-      console.log(`    (skipped: ${missing})`);
-      this.skip();
-    }
+    await needOpenflow(this);
     lab = await OpenflowLab.up(diamond, { stateRoot: LAB_ROOT, venv: OSKEN_VENV });
     a = new OpenflowController(lab.agentDomain({ 'poll-ms': 200 }));
   });
