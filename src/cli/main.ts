@@ -238,9 +238,8 @@ program
   .action(runAgents);
 
 // The OpenFlow lab (issue 13): as2 as real OVS bridges under os-ken, agents over it.
-const ofLab = program
-  .command('lab')
-  .description('real networks in namespaces under the agents (Linux, root)')
+// Under `xdom lab` (the FRR lab's command, when it is there: it is one command either way).
+const ofLab = (program.commands.find((c) => c.name() === 'lab') ?? program.command('lab').description('real networks in namespaces under the agents (Linux, root)'))
   .command('openflow')
   .description('the example with as2 as Open vSwitch bridges under os-ken 1.4.1 (controller kind openflow); as1, as3 simulated');
 const ofLabDir = (cmd: Command): Command => cmd.option('--state-dir <dir>', 'where lab state files live (default ~/.cache/xdom-osken/labs)');
