@@ -29,6 +29,7 @@ import { benchCompression, type CompressionRow } from './compression.js';
 import { benchWalk, type WalkRow } from './walk.js';
 import { benchOpenflow, type OpenflowBench } from './openflow.js';
 import { benchNeverRepeated, benchTls } from './trust.js';
+import { benchFrr } from './frr.js';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 500 : 3000;
@@ -166,6 +167,9 @@ if (tls.length > 0) {
   console.log('\ntls (flow-cost, 4 in flight, no cache)   requests   req/s  median_ms  vs plain');
   for (const r of tls) console.log(`${r.variant.padEnd(40)} ${String(r.requests).padStart(8)} ${String(r.per_s).padStart(7)} ${r.median_ms.toFixed(2).padStart(10)}  ${(r.per_s / (tls[0]?.per_s ?? r.per_s)).toFixed(2)}x`);
 }
+// Issue 13: the FRR lab (skipped without root and FRR).
+const frr = await benchFrr(quick, log);
+if (!frr.skipped) console.log(`\nfrr lab: ${JSON.stringify(frr)}`);
 const openflow: OpenflowBench = await benchOpenflow(quick, (l) => process.stderr.write(`${l}\n`));
 if (openflow.skipped) console.log(`\nopenflow: skipped (${openflow.skipped})`);
 else {
@@ -178,6 +182,6 @@ else {
 const out = join(ROOT, 'bench', 'results', 'latest.json');
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, trust: { neverRepeated, tls }, openflow }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, trust: { neverRepeated, tls }, frr, openflow }, null, 2)}\n`,
 );
 console.log(`\nwrote ${out}`);

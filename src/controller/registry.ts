@@ -1,12 +1,13 @@
 /**
  * Controller kinds: `controller.kind` in a domain file -> the adapter that serves it.
- * sim: the domain file itself; openflow: os-ken's REST API (controller/openflow/). Real ones
- * (FRR, OpenDaylight, ONOS) register here too.
+ * sim: a domain file's own topology; frr: Linux routers running FRR (controller/frr/);
+ * openflow: an SDN controller's REST API, os-ken 1.4.1 (controller/openflow/).
  */
 import { AltoError } from '../model/errors.js';
 import type { Domain } from '../topology/model.js';
 import type { ControllerAdapter } from './adapter.js';
 import { SimController, type SimOptions } from './sim.js';
+import { FrrController } from './frr/index.js';
 import { OpenflowController } from './openflow/adapter.js';
 
 /** What the CLI may ask of any adapter at start. */
@@ -16,6 +17,7 @@ type Factory = (domain: Domain, opts: ControllerOptions) => ControllerAdapter;
 
 const kinds = new Map<string, Factory>([
   ['sim', (d, o) => new SimController(d, o)],
+  ['frr', (d) => new FrrController(d)],
   ['openflow', (d) => new OpenflowController(d)],
 ]);
 
