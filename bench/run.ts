@@ -7,6 +7,8 @@
  *   forms     orchestrator flow-cost latency for the seed's two flows, per answer form
  *   compress  resource-state compression: raw vs compressed rows and time per call, per LP
  *             solver (HiGHS warm-started, HiGHS fresh per solve, yalps) on the same states
+ *   openflow  the OpenFlow adapter over a real OVS/os-ken lab (bench/openflow.ts; skipped
+ *             without root and the packages)
  *   trust     never-repeated flows against a cache budget (peak RSS vs budget), and
  *             flow-cost throughput with mTLS on vs off (bench/trust.ts)
  *   live      change-to-subscriber latency, 1,000 SSE subscribers, push vs polling at scale (live.ts)
@@ -35,6 +37,7 @@ import { benchHttpLayer, type HttpRow } from './http-layer.js';
 import { benchWalk, type WalkRow } from './walk.js';
 import { benchLive, type LiveRow } from './live.js';
 import { benchView, printView } from './view.js';
+import { benchOpenflow, type OpenflowBench } from './openflow.js';
 import { benchNeverRepeated, benchTls } from './trust.js';
 import { benchFrr } from './frr.js';
 
@@ -193,6 +196,15 @@ for (const r of live) {
 }
 const view = await benchView({ quick }, log);
 printView(view);
+const openflow: OpenflowBench = await benchOpenflow(quick, (l) => process.stderr.write(`${l}\n`));
+if (openflow.skipped) console.log(`\nopenflow: skipped (${openflow.skipped})`);
+else {
+  console.log('\nopenflow (as2 as OVS bridges under os-ken)');
+  for (const r of openflow.lookup ?? []) console.log(`  rsa of ${r.flows} flows, ${r.variant.padEnd(18)} cold ${r.cold_ms.toFixed(0).padStart(5)} ms, warm median ${r.warm_median_ms.toFixed(1).padStart(6)} ms, ${r.faults} faults`);
+  if (openflow.snapshot) console.log(`  snapshot read (${openflow.snapshot.requests_per_snapshot} REST calls) ${openflow.snapshot.snapshot_median_ms.toFixed(1)} ms, counters ${openflow.snapshot.counters_median_ms.toFixed(1)} ms`);
+  for (const r of openflow.port_down ?? []) console.log(`  port down -> fault in the agent's answer, poll ${r.poll_ms} ms: median ${r.median_ms.toFixed(0)} ms, max ${r.max_ms.toFixed(0)} ms (${r.trials} trials)`);
+  for (const r of openflow.fetchbw ?? []) console.log(`  fetchbw under ${r.offered_bps / 1e6} Mbit/s UDP: counters ${(r.measured_bps / 1e6).toFixed(3)} vs iperf3 ${(r.iperf_bps / 1e6).toFixed(3)} (${r.error_vs_iperf_pct} %), vs wire ${(r.wire_bps / 1e6).toFixed(3)} (${r.error_vs_wire_pct} %)`);
+}
 const out = join(ROOT, 'bench', 'results', 'latest.json');
 const walk: WalkRow[] = [];
 let failed: unknown;
@@ -213,7 +225,7 @@ for (const r of walk) {
 }
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, http, compression, scenarios: walk, trust: { neverRepeated, tls }, frr, live, view, ...(failed ? { failed: String(failed) } : {}) }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, http, compression, scenarios: walk, trust: { neverRepeated, tls }, frr, openflow, live, view, ...(failed ? { failed: String(failed) } : {}) }, null, 2)}\n`,
 );
 console.log(`\nwrote ${out}`);
 if (failed) process.exit(1);

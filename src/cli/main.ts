@@ -13,6 +13,7 @@
  *   xdom agents         serve every agent of a network from one process
  *   xdom lab            the example network over real FRR routers in namespaces (Linux, root)
  *   xdom watch          follow a server's update stream (RFC 8895) and print each change
+ *   xdom lab openflow   the example with as2 as real OVS bridges under os-ken (Linux, root)
  */
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { runAgent, runDemo, runOrchestrator } from './serve.js';
@@ -23,6 +24,7 @@ import { runTopoGenerate } from './topo.js';
 import { runAgents } from './agents.js';
 import { runLabDown, runLabStatus, runLabTraffic, runLabUp } from './lab.js';
 import { runWatch } from './watch.js';
+import { runOpenflowLabDown, runOpenflowLabStatus, runOpenflowLabTraffic, runOpenflowLabUp } from './lab-openflow.js';
 import { runSimSet } from './sim.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
 import { securityOptions } from './security-options.js';
@@ -250,7 +252,8 @@ labOptions(lab.command('up').description('build the network, start the agents an
   .option('--port <n>', 'orchestrator port (0: any free port)', port, 0)
   .option('--agent-ports <list>', 'agent ports, comma-separated, as1,as2,as3', '0,0,0')
   .option('-q, --quiet', 'no build steps')
-  .action(runLabUp);
+  .addOption(new Option('--kind <kind>', 'frr: all three domains as FRR routers; openflow: as2 as OVS switches under os-ken (xdom lab openflow)').choices(['frr', 'openflow']).default('frr'))
+  .action((f: Parameters<typeof runLabUp>[0] & { kind: string }) => (f.kind === 'openflow' ? runOpenflowLabUp(f) : runLabUp(f)));
 labOptions(lab.command('status').description('what of the lab is running')).action(runLabStatus);
 labOptions(lab.command('down').description('remove every process, namespace and file the lab made')).action(runLabDown);
 labOptions(lab.command('traffic').description('an iperf3 stream across the lab (default: flow 2, across as2\'s 10 Mbit/s links)'))
@@ -272,6 +275,27 @@ program
     await runWatch(url, flags);
     process.exit(0); // keep-alive sockets of the client would hold the process a while
   });
+// The OpenFlow lab (issue 13): as2 as real OVS bridges under os-ken, agents over it.
+// Under `xdom lab` (the FRR lab's command, when it is there: it is one command either way).
+const ofLab = (program.commands.find((c) => c.name() === 'lab') ?? program.command('lab').description('real networks in namespaces under the agents (Linux, root)'))
+  .command('openflow')
+  .description('the example with as2 as Open vSwitch bridges under os-ken 1.4.1 (controller kind openflow); as1, as3 simulated');
+const ofLabDir = (cmd: Command): Command => cmd.option('--state-dir <dir>', 'where lab state files live (default ~/.cache/xdom-osken/labs)');
+ofLabDir(ofLab.command('up').description('build the lab, start the agents and the orchestrator over it; print where they are'))
+  .option('--port <n>', 'orchestrator port', port, 8080)
+  .option('--agent-ports <list>', 'agent ports of as1, as2, as3', '8081,8082,8083')
+  .option('--venv <dir>', 'the os-ken venv (default ~/.cache/xdom-osken/venv; scripts/ci/install-openflow.sh makes it)')
+  .option('-q, --quiet', 'no build log')
+  .action(runOpenflowLabUp);
+ofLabDir(ofLab.command('status').description('the labs recorded and what of them runs')).action(runOpenflowLabStatus);
+ofLabDir(ofLab.command('down').description('remove every process, bridge, interface and namespace of the recorded labs')).action(runOpenflowLabDown);
+ofLabDir(ofLab.command('traffic').description('an iperf3 stream inside the lab (10.0.1.100 -> 10.0.3.100 crosses as2\'s 10 Mbit/s core)'))
+  .option('--from <addr>', 'source address (10.0.1.100, 10.0.1.101, 10.0.2.100, 10.0.3.100)', '10.0.1.100')
+  .option('--to <addr>', 'destination address', '10.0.3.100')
+  .option('--seconds <n>', 'how long', integer(1, 3600, '1-3600 s'), 10)
+  .option('--bitrate <bps>', 'UDP rate, bit/s', integer(1, 10_000_000_000, 'bit/s'), 5_000_000)
+  .option('--tcp', 'TCP instead of UDP')
+  .action(runOpenflowLabTraffic);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`xdom: ${describeError(e)}`);

@@ -1,12 +1,14 @@
 /**
  * Controller kinds: `controller.kind` in a domain file -> the adapter that serves it.
- * sim: a domain file's own topology; frr: Linux routers running FRR (controller/frr/).
+ * sim: a domain file's own topology; frr: Linux routers running FRR (controller/frr/);
+ * openflow: an SDN controller's REST API, os-ken 1.4.1 (controller/openflow/).
  */
 import { AltoError } from '../model/errors.js';
 import type { Domain } from '../topology/model.js';
 import type { ControllerAdapter } from './adapter.js';
 import { SimController, type SimOptions } from './sim.js';
 import { FrrController } from './frr/index.js';
+import { OpenflowController } from './openflow/adapter.js';
 
 /** What the CLI may ask of any adapter at start. */
 export type ControllerOptions = SimOptions;
@@ -16,6 +18,7 @@ type Factory = (domain: Domain, opts: ControllerOptions) => ControllerAdapter;
 const kinds = new Map<string, Factory>([
   ['sim', (d, o) => new SimController(d, o)],
   ['frr', (d) => new FrrController(d)],
+  ['openflow', (d) => new OpenflowController(d)],
 ]);
 
 export function controllerKinds(): string[] {

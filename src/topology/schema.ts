@@ -121,8 +121,26 @@ export const domainSchema = {
     controller: {
       type: 'object',
       required: ['kind'],
-      properties: { kind: { type: 'string', enum: ['sim', 'frr'] } },
-      allOf: [{ if: { properties: { kind: { const: 'frr' } } }, then: frrController }],
+      properties: { kind: { type: 'string', enum: ['sim', 'frr', 'openflow'] } },
+      allOf: [
+        { if: { properties: { kind: { const: 'frr' } } }, then: frrController },
+        {
+          // controller/openflow/adapter.ts: os-ken's REST API and how often it is read.
+          if: { properties: { kind: { const: 'openflow' } } },
+          then: {
+            required: ['url'],
+            additionalProperties: false,
+            properties: {
+              kind: { const: 'openflow' },
+              url: { type: 'string', pattern: '^https?://[^/]+/?$', description: 'os-ken REST base (ofctl_rest + rest_topology), e.g. http://127.0.0.1:8091' },
+              'poll-ms': { type: 'integer', minimum: 50, description: 'how often the snapshot and port counters are read (default 500)' },
+              'window-ms': { type: 'integer', minimum: 100, description: 'counter window for used bandwidth (default 1000)' },
+              'timeout-ms': { type: 'integer', minimum: 50, description: 'a REST call slower than this fails the read (default 2000)' },
+              'bandwidth-step': { type: 'integer', minimum: 1, description: 'used bandwidth is rounded to this many bit/s (default 100000)' },
+            },
+          },
+        },
+      ],
     },
     prefixes: {
       type: 'array',

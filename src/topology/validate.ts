@@ -79,7 +79,8 @@ function parseWith<T>(
   const value: unknown = doc.toJS();
   if (!validate(value)) {
     // A failed anyOf (IPv4 or IPv6) also reports each branch's format error: keep one line.
-    const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'format');
+    // An if/then branch (controller kinds) also reports 'must match "then" schema': its own errors say more.
+    const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'format' && e.keyword !== 'if');
     return { ok: false, diagnostics: dedupe(errors.map((e) => fromAjv(doc, lines, file, e))) };
   }
   const at = (path: (string | number)[], message: string) => locate(doc, lines, file, path.map(String), message);
