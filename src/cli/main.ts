@@ -20,6 +20,7 @@ import { runSchema, runValidate } from './validate.js';
 import { runTopoGenerate } from './topo.js';
 import { runAgents } from './agents.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
+import { kafkaOptions } from './kafka.js';
 
 /** An option's integer parser: whole numbers from min to max, else `what` as the error. */
 const integer = (min: number, max: number, what: string) => (v: string): number => {
@@ -50,7 +51,7 @@ const program = new Command('xdom')
   .description('xdom-alto: cross-domain ALTO path vectors, per-AS agents and an orchestrator')
   .showHelpAfterError();
 
-program
+kafkaOptions(program
   .command('demo')
   .description("serve seed 002's example network: agents as1, as2, as3 and the orchestrator")
   .option('--host <addr>', 'address to bind', process.env.XDOM_HOST ?? '127.0.0.1')
@@ -59,12 +60,12 @@ program
   .option('--domains <dir>', 'directory of domain files and a registry (default: domains/example)')
   .option('--timeout <ms>', 'how long agents and the orchestrator wait for an agent', millis, 10_000)
   .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
-  .option('-q, --quiet', 'no request log')
+  .option('-q, --quiet', 'no request log'))
   .action(runDemo);
 
 /** The options every long-running server takes. */
 function serverOptions(cmd: Command, defaultPort: number, waitsFor: string): Command {
-  return cmd
+  return kafkaOptions(cmd)
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--port <n>', 'port', port, defaultPort)
     .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)

@@ -8,6 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAgentApp } from '../agent/http.js';
+import { jsonResource } from '../server/app.js';
 import { mountAlto } from '../alto/http.js';
 import { NETMAP_ID, PROPMAP_ID } from '../alto/ird.js';
 import { ANE_PROPERTIES, PERSISTENT_ENTITY_ID } from '../alto/pathvector.js';
@@ -28,6 +29,7 @@ import type { ControllerAdapter } from '../controller/adapter.js';
 import { highsSolver } from '../rsa/lp.js';
 import type { Domain } from '../topology/model.js';
 import { OpenApiValidator, type OpenApiDocument } from '../wire/openapi.js';
+import { withCompute } from './kafka.js';
 
 export interface NetworkOptions {
   domains: Domain[];
@@ -50,14 +52,27 @@ export interface NetworkOptions {
   deadlineMs?: number;
 }
 
+/** What a server's map resources answer from (Kafka publication reads the same). */
+export interface AltoMaps {
+  service: AltoService;
+  propertyMaps: PropertyMaps;
+}
+
 export interface RunningNetwork {
-  orchestrator?: { url: string; server: Server; walk: Orchestrator; cache?: WalkCache };
-  agents: { domain: string; url: string; server: Server; controller?: ControllerAdapter }[];
+  orchestrator?: { url: string; server: Server; walk: Orchestrator; cache?: WalkCache; alto?: AltoMaps };
+  agents: { domain: string; url: string; server: Server; controller?: ControllerAdapter; service?: DomainService; alto?: AltoMaps }[];
   /** The orchestrator's client to the agents (its counters). */
   peers: HttpPeerClient;
   registry: Registry;
+  /**
+   * More members of each server's GET /xdom-alto/stats, by domain id (agents) or
+   * `orchestrator`: a feature started after the network (Kafka) adds its counters here.
+   */
+  statsExtras: Map<string, Record<string, () => unknown>>;
   close(): Promise<void>;
 }
+
+const extraStats = (x: Record<string, () => unknown> | undefined) => Object.fromEntries(Object.entries(x ?? {}).map(([k, f]) => [k, f()]));
 
 export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork> {
   const host = opts.host ?? '127.0.0.1';
@@ -92,6 +107,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
   try {
     const solver = await highsSolver();
     const agents: RunningNetwork['agents'] = [];
+    const statsExtras: RunningNetwork['statsExtras'] = new Map();
     for (const d of opts.domains) agents.push({ domain: d.id, ...(await listen(opts.agentPorts?.[d.id] ?? 0)) });
     const orch = opts.orchestratorPort === null ? undefined : await listen(opts.orchestratorPort ?? 0);
 
@@ -110,8 +126,15 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       const privacy = new PrivacyPolicy(d);
       const service = new DomainService(controller, lookup, peers, { solver, privacy });
       const hostName = `${d.id}.xdom-alto`;
-      const mount = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit);
-      const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName, mount });
+      const { mount, alto } = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit);
+      if (a) Object.assign(a, { service, alto });
+      const extras: Record<string, () => unknown> = {};
+      statsExtras.set(d.id, extras);
+      const withStats = (app: Express) => {
+        jsonResource(app, '/xdom-alto/stats', () => ({ domain: d.id, version: service.version().tag, ...extraStats(extras) }));
+        mount(app);
+      };
+      const app = createAgentApp(service, { ...common, validator: agentValidator, openapi: agentDoc, hostName, mount: withStats });
       agents[i]?.server.on('request', app);
     });
     if (orch) {
@@ -123,7 +146,10 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       // runs the domains (xdom demo): the orchestrator reads no domain files.
       const netmap = NetworkMap.fromRegistry(NETMAP_ID, registry);
       const propertyMaps = new PropertyMaps(netmap, new Map(opts.domains.map((d) => [d.id, d.asn])), PROPMAP_ID);
+      const altoService = new AltoService(netmap, orchestrator);
+      Object.assign(orch, { alto: { service: altoService, propertyMaps } });
       const hostName = 'orchestrator.xdom-alto';
+      statsExtras.set('orchestrator', {});
       const stats = () => {
         const c = orchPeers.stats();
         const m = process.memoryUsage();
@@ -136,6 +162,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           'last-rounds': orchestrator.lastRounds,
           ...(cache ? { cache: cache.stats() } : {}),
           memory: { 'rss-bytes': m.rss, 'heap-used-bytes': m.heapUsed },
+          ...extraStats(statsExtras.get('orchestrator')),
         };
       };
       const app = createOrchestratorApp(
@@ -145,13 +172,13 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           validator,
           openapi: opts.openapi,
           hostName,
-          mount: mountAlto({ service: new AltoService(netmap, orchestrator), propertyMaps, validator, hostName, bodyLimit: opts.bodyLimit }),
+          mount: mountAlto({ service: altoService, propertyMaps, validator, hostName, bodyLimit: opts.bodyLimit }),
         },
         stats,
       );
       orch.server.on('request', app);
     }
-    return { agents, registry, close, peers: orchPeers, ...(orch ? { orchestrator: orch as RunningNetwork['orchestrator'] } : {}) };
+    return { agents, registry, close, peers: orchPeers, statsExtras, ...(orch ? { orchestrator: orch as RunningNetwork['orchestrator'] } : {}) };
   } catch (e) {
     await close();
     throw e;
@@ -170,11 +197,12 @@ function agentAlto(
   validator: OpenApiValidator,
   hostName: string,
   bodyLimit: number | undefined,
-): (app: Express) => void {
+): { mount: (app: Express) => void; alto: AltoMaps } {
   const source = new DomainAltoSource(service, controller, d, privacy, PROPMAP_ID);
   const netmap = NetworkMap.fromDomain(NETMAP_ID, d);
-  const propertyMaps = new PropertyMaps(netmap, new Map([[d.id, d.asn]]), PROPMAP_ID, source.directory());
+  const propertyMaps = new PropertyMaps(netmap, new Map([[d.id, d.asn]]), PROPMAP_ID, withCompute(controller, source.directory()));
   const persistent = propertyMaps.definesAnes ? async () => [await propertyMaps.vtag()] : undefined;
   const aneProperties = propertyMaps.definesAnes ? [...ANE_PROPERTIES, PERSISTENT_ENTITY_ID] : ANE_PROPERTIES;
-  return mountAlto({ service: new AltoService(netmap, source, persistent), propertyMaps, aneProperties, validator, hostName, bodyLimit });
+  const altoService = new AltoService(netmap, source, persistent);
+  return { mount: mountAlto({ service: altoService, propertyMaps, aneProperties, validator, hostName, bodyLimit }), alto: { service: altoService, propertyMaps } };
 }

@@ -9,8 +9,9 @@ import { startNetwork } from './network.js';
 import { EXAMPLE_DIR, loadDomain, loadNetworkDir, loadOpenApi, loadRegistry } from './load.js';
 import type { Domain } from '../topology/model.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
+import { startKafka, type KafkaFlags } from './kafka.js';
 
-interface ServeFlags {
+interface ServeFlags extends KafkaFlags {
   host: string;
   port: number;
   bodyLimit: number;
@@ -57,7 +58,7 @@ export async function runDemo(flags: ServeFlags & { agentPorts: string; domains?
     'Serving until Ctrl-C.',
   ];
   console.log(lines.join('\n'));
-  await serveUntilSignal(net);
+  await serveUntilSignal(net, await startKafka(net, flags, logger(flags.quiet)));
 }
 
 export async function runAgent(flags: ServeFlags & { domain: string; registry: string }): Promise<void> {
@@ -77,7 +78,7 @@ export async function runAgent(flags: ServeFlags & { domain: string; registry: s
     log: logger(flags.quiet),
   });
   console.log(`xdom-alto agent for ${domain.id} (AS${domain.asn}, ${domain.controller.kind} controller) at ${net.agents[0]?.url}`);
-  await serveUntilSignal(net);
+  await serveUntilSignal(net, await startKafka(net, flags, logger(flags.quiet)));
 }
 
 export async function runOrchestrator(
@@ -106,17 +107,17 @@ export async function runOrchestrator(
     console.log(cache ? 'SIGHUP: cache cleared' : 'SIGHUP: no cache to clear (batched walk with --cache-max-age > 0 only)');
   };
   process.on('SIGHUP', onHup);
-  await serveUntilSignal(net);
+  await serveUntilSignal(net, await startKafka(net, flags, logger(flags.quiet)));
   process.off('SIGHUP', onHup);
 }
 
-async function serveUntilSignal(net: RunningNetwork): Promise<void> {
+async function serveUntilSignal(net: RunningNetwork, extra?: { close(): Promise<void> }): Promise<void> {
   await new Promise<void>((done) => {
     const stop = (sig: string) => {
       console.log(`\n${sig}: shutting down`);
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
-      net.close().then(done, done);
+      (extra ? extra.close().catch(() => {}) : Promise.resolve()).then(() => net.close()).then(done, done);
     };
     const onInt = () => stop('SIGINT');
     const onTerm = () => stop('SIGTERM');

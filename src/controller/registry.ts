@@ -6,6 +6,7 @@ import { AltoError } from '../model/errors.js';
 import type { Domain } from '../topology/model.js';
 import type { ControllerAdapter } from './adapter.js';
 import { SimController } from './sim.js';
+import { TelemetryController } from './telemetry.js';
 
 type Factory = (domain: Domain) => ControllerAdapter;
 
@@ -20,5 +21,7 @@ export function createController(domain: Domain): ControllerAdapter {
   if (!factory) {
     throw AltoError.value('controller/kind', domain.controller.kind, `unknown controller kind '${domain.controller.kind}' (known: ${controllerKinds().join(', ')})`);
   }
-  return factory(domain);
+  const inner = factory(domain);
+  // Counters from Kafka topics, over any kind (issue 12): the intake is attached by cli/kafka.ts.
+  return domain.telemetry ? new TelemetryController(inner, domain, domain.telemetry) : inner;
 }

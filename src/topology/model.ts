@@ -26,6 +26,22 @@ export interface Domain {
    * property map (RFC 9275 §6.2.4), named so in its path vectors.
    */
   'persistent-anes'?: PersistentAne[];
+  /** Available bandwidth from interface counters on Kafka topics (docs/telemetry.md). */
+  telemetry?: TelemetryConfig;
+}
+
+/** Where a domain's interface counters come from (controller/telemetry.ts, kafka/intake.ts). */
+export interface TelemetryConfig {
+  /** Bootstrap brokers, `HOST:PORT[,HOST:PORT...]`. */
+  kafka: string;
+  topics: string[];
+  format: 'gnmic' | 'telegraf' | 'pmacct';
+  group?: string;
+  'window-ms'?: number;
+  'stale-after-ms'?: number;
+  'change-threshold'?: number;
+  interfaces?: { port: string; device: string; interface: string }[];
+  'compute-topic'?: string;
 }
 
 /** A link or border published as a persistent ANE under `name` (an ANEName, RFC 9275 §6.1). */

@@ -1,0 +1,144 @@
+/**
+ * Kafka wiring for `xdom agent|orchestrator|demo` (issue 12), started after the servers:
+ *
+ *   every agent whose domain file has `telemetry:`  its intake (kafka/intake.ts), with or
+ *                                                   without --kafka (the file names the brokers)
+ *   --kafka, each agent                             its maps on topics on every version
+ *                                                   (kafka/maps.ts) and its version events on
+ *                                                   <prefix>versions (kafka/versions.ts)
+ *   --kafka, the orchestrator                       follows <prefix>versions into its cache
+ *                                                   (WalkCache.observe) and publishes its own
+ *                                                   maps after each version it learns
+ *
+ * Without --kafka and without telemetry nothing here runs: `npm start` needs no broker.
+ * Everything shows in the servers' GET /xdom-alto/stats under `kafka` and `telemetry`.
+ */
+import type { Command } from 'commander';
+import type { AneDirectory } from '../alto/propmap.js';
+import type { ControllerAdapter } from '../controller/adapter.js';
+import { TelemetryController } from '../controller/telemetry.js';
+import { parseBrokers, type KafkaOptions } from '../kafka/client.js';
+import { TelemetryIntake } from '../kafka/intake.js';
+import { MapPublisher } from '../kafka/maps.js';
+import { KafkaSink } from '../kafka/sink.js';
+import { publishVersions, VersionFollower } from '../kafka/versions.js';
+import type { RunningNetwork } from './network.js';
+
+export interface KafkaFlags {
+  kafka?: string;
+  kafkaTopicPrefix?: string;
+}
+
+/** The options `agent`, `orchestrator` and `demo` take. */
+export function kafkaOptions(cmd: Command): Command {
+  return cmd
+    .option('--kafka <brokers>', 'publish maps and versions to Kafka: HOST:PORT[,HOST:PORT...] (orchestrator: also follow the agents\' versions)')
+    .option('--kafka-topic-prefix <prefix>', 'prefix of every topic name', 'alto.');
+}
+
+export interface KafkaRuntime {
+  intakes: Map<string, TelemetryIntake>;
+  publishers: Map<string, MapPublisher>;
+  sink?: KafkaSink;
+  versions?: VersionFollower;
+  close(): Promise<void>;
+}
+
+/** Start what the flags and the domain files ask for; `close()` stops it all. */
+export async function startKafka(net: RunningNetwork, flags: KafkaFlags, log?: (line: string) => void): Promise<KafkaRuntime> {
+  const intakes = new Map<string, TelemetryIntake>();
+  const publishers = new Map<string, MapPublisher>();
+  const stops: (() => void)[] = [];
+  let sink: KafkaSink | undefined;
+  let versions: VersionFollower | undefined;
+  const rt: KafkaRuntime = {
+    intakes,
+    publishers,
+    async close() {
+      for (const s of stops) s();
+      await versions?.close();
+      await Promise.all([...intakes.values()].map((i) => i.close()));
+      await Promise.all([...publishers.values()].map((p) => p.settled()));
+      await sink?.close();
+    },
+  };
+  try {
+    for (const a of net.agents) {
+      if (!(a.controller instanceof TelemetryController)) continue;
+      const intake = new TelemetryIntake(a.controller, log ? { log } : {});
+      intakes.set(a.domain, intake);
+      await intake.start();
+      extras(net, a.domain).telemetry = () => intake.stats(true);
+    }
+    if (flags.kafka === undefined) return rt;
+    const k: KafkaOptions = { brokers: parseBrokers(flags.kafka), prefix: flags.kafkaTopicPrefix ?? 'alto.' };
+    sink = new KafkaSink(k.brokers, log ? { log } : {});
+    rt.sink = sink;
+    const s = sink;
+    for (const a of net.agents) {
+      if (!a.service || !a.alto) continue;
+      const pub = new MapPublisher(s, k, a.domain, a.alto.service, a.alto.propertyMaps, log);
+      publishers.set(a.domain, pub);
+      stops.push(publishVersions(s, k, a.service.clock.events));
+      stops.push(a.service.clock.events.subscribe((e) => pub.trigger(e.tag)));
+      pub.trigger(a.service.clock.version());
+      extras(net, a.domain).kafka = () => ({ sink: s.stats(), maps: pub.s, topics: pub.topics() });
+    }
+    const orch = net.orchestrator;
+    if (orch?.alto) {
+      const pub = new MapPublisher(s, k, 'orchestrator', orch.alto.service, orch.alto.propertyMaps, log);
+      publishers.set('orchestrator', pub);
+      const cache = orch.cache;
+      // Versions from the topic, not from polling each agent; maps again after each (coalesced).
+      let timer: NodeJS.Timeout | undefined;
+      versions = new VersionFollower(k, (domain, tag) => {
+        cache?.observe(domain, tag);
+        timer ??= setTimeout(() => {
+          timer = undefined;
+          pub.trigger(`${domain}:${tag}`);
+        }, 20);
+      }, log);
+      stops.push(() => clearTimeout(timer));
+      await versions.start();
+      const v = versions;
+      pub.trigger('start');
+      extras(net, 'orchestrator').kafka = () => ({ sink: s.stats(), maps: pub.s, topics: pub.topics(), versions: v.stats() });
+    }
+    return rt;
+  } catch (e) {
+    await rt.close();
+    throw e;
+  }
+}
+
+function extras(net: RunningNetwork, server: string): Record<string, () => unknown> {
+  let x = net.statsExtras.get(server);
+  if (!x) net.statsExtras.set(server, (x = {}));
+  return x;
+}
+
+/** The compute properties property maps offer (seed 000's example), as RFC 9240 private properties. */
+export const COMPUTE_PROPERTIES = ['vcpu-available', 'vcpu-used', 'ram-available', 'ram-used', 'disk-available', 'disk-used', 'instances'] as const;
+
+/**
+ * An agent's ANE directory with its compute nodes added (issue 12, item 5), when its
+ * domain takes a compute feed: each node is the entity `.ane:<node>` with
+ * `priv:xdom-kind: compute` and `priv:xdom-<name>` for each resource the feed reports.
+ */
+export function withCompute(controller: ControllerAdapter, base: AneDirectory | undefined): AneDirectory | undefined {
+  if (!(controller instanceof TelemetryController) || controller.config['compute-topic'] === undefined) return base;
+  const props = COMPUTE_PROPERTIES.map((p) => `priv:xdom-${p}`);
+  return {
+    properties: [...new Set([...(base?.properties ?? []), 'priv:xdom-kind', ...props])],
+    async entries() {
+      const out = new Map((await base?.entries()) ?? []);
+      for (const [node, values] of [...controller.compute].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        if (out.has(node)) continue; // a persistent ANE of that name keeps it
+        const v: Record<string, unknown> = { 'priv:xdom-kind': 'compute' };
+        for (const p of COMPUTE_PROPERTIES) if (values[p] !== undefined) v[`priv:xdom-${p}`] = values[p];
+        out.set(node, v);
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * What every Kafka part shares: broker lists, topic names, topic creation (compacted), and
+ * the client options that keep a missing broker from hanging anything. The client is
+ * @platformatic/kafka (docs/decisions.md, issue 12: pure JS, typed, measured).
+ *
+ * Topic layout (prefix default `alto.`):
+ *   <prefix><server>.<resource-id>   one topic per map a server offers, key = resource id:
+ *                                    alto.as1.networkmap, alto.as1.costmap-routingcost, ...
+ *                                    alto.orchestrator.costmap-bw-available (one per metric)
+ *   <prefix>versions                 every domain's version events, key = domain id
+ * All compacted (cleanup.policy=compact): a new reader gets the latest of every key at once.
+ */
+import { Admin } from '@platformatic/kafka';
+import { AltoError } from '../model/errors.js';
+
+export interface KafkaOptions {
+  /** Bootstrap brokers, HOST:PORT. */
+  brokers: string[];
+  /** Topic name prefix (default `alto.`). */
+  prefix: string;
+  clientId?: string;
+}
+
+/** `HOST:PORT[,HOST:PORT...]` -> list; one clear error otherwise. */
+export function parseBrokers(text: string): string[] {
+  const list = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = list.find((b) => !/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/.test(b) || Number(b.slice(b.lastIndexOf(':') + 1)) > 65535);
+  if (list.length === 0 || bad !== undefined) {
+    throw AltoError.value('kafka', text, `'${bad ?? text}' is not a broker address (HOST:PORT[,HOST:PORT...])`);
+  }
+  return list;
+}
+
+/** A topic name part: Kafka allows [A-Za-z0-9._-]; anything else becomes '_'. */
+export function topicPart(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+export function mapTopic(o: Pick<KafkaOptions, 'prefix'>, server: string, resourceId: string): string {
+  return `${o.prefix}${topicPart(server)}.${topicPart(resourceId)}`;
+}
+
+export function versionsTopic(o: Pick<KafkaOptions, 'prefix'>): string {
+  return `${o.prefix}versions`;
+}
+
+/**
+ * Client options that fail fast and retry forever at our level instead: a send fails in a
+ * few seconds when the broker is away, and the caller's own loop tries again.
+ */
+export function baseOptions(brokers: string[], clientId: string) {
+  return { clientId, bootstrapBrokers: brokers, timeout: 5_000, retries: 2, retryDelay: 250, connectTimeout: 3_000 };
+}
+
+/** Create the topics that are missing, compacted; existing topics are left as they are. */
+export async function ensureTopics(brokers: string[], topics: string[], opts: { partitions?: number; compact?: boolean } = {}): Promise<void> {
+  const admin = new Admin(baseOptions(brokers, 'xdom-admin'));
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = [...new Set(topics)].filter((t) => !existing.has(t));
+    if (missing.length === 0) return;
+    const configs = opts.compact === false ? [] : [{ name: 'cleanup.policy', value: 'compact' }];
+    try {
+      await admin.createTopics({ topics: missing, partitions: opts.partitions ?? 1, replicas: 1, configs });
+    } catch (e) {
+      // Another process made them in between: fine, as long as they now exist.
+      const now = new Set(await admin.listTopics());
+      if (missing.some((t) => !now.has(t))) throw e;
+    }
+  } finally {
+    await admin.close();
+  }
+}
