@@ -8,7 +8,7 @@
 #                            id=<id> bootstrap=127.0.0.1:<port> dir=<dir> pid=<pid>
 #   broker.sh stop <id>      stop that broker (only if its pid is still that broker) and
 #                            remove its files
-#   broker.sh restart <id>   stop and start the same broker on the same ports and data
+#   broker.sh restart <id> [--kill]  stop (or kill) and start the same broker, same ports and data
 #
 # Env: XDOM_KAFKA_VERSION (default 4.1.2, inside @platformatic/kafka 1.35's stated range),
 #      XDOM_KAFKA_CACHE (default ~/.cache/xdom-kafka), XDOM_KAFKA_RUN (default $TMPDIR).
@@ -56,7 +56,21 @@ POM
   touch "$CACHE/kafka_2.13-$VERSION/.complete"
 }
 
-free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+# A free port BELOW the ephemeral range (Linux: 32768-60999): while the broker restarts,
+# clients reconnecting to an ephemeral-range port can be given that very port as their own
+# (a TCP self-connect), and the broker then cannot bind it again (seen: BindException).
+free_port() {
+  node -e '
+    const net = require("net");
+    const lo = 20000, span = 12000;
+    const tryOne = (left) => {
+      const p = lo + Math.floor(Math.random() * span);
+      const s = net.createServer();
+      s.once("error", () => (left > 0 ? tryOne(left - 1) : process.exit(1)));
+      s.listen(p, "127.0.0.1", () => { console.log(p); s.close(); });
+    };
+    tryOne(50);'
+}
 
 write_config() { # dir port cport
   cat > "$1/server.properties" <<PROPS
@@ -144,12 +158,12 @@ dir_of() {
 }
 
 # Stop the JVM only if the recorded pid is still this broker (pids are reused).
-halt() { # dir
-  local dir=$1 pid
+halt() { # dir [signal]
+  local dir=$1 sig=${2:-TERM} pid
   [ -f "$dir/broker.pid" ] || return 0
   pid=$(cat "$dir/broker.pid")
   if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $dir/server.properties"; then
-    kill -TERM "$pid" 2>/dev/null || true
+    kill -"$sig" "$pid" 2>/dev/null || true
     for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
@@ -168,10 +182,11 @@ case "${1:-}" in
   restart)
     dir=$(dir_of "${2:-}")
     [ -d "$dir" ] || die "no broker ${2:-}"
-    halt "$dir"
+    # --kill: the broker crashes (SIGKILL) instead of shutting down cleanly.
+    if [ "${3:-}" = "--kill" ]; then halt "$dir" KILL; else halt "$dir"; fi
     read -r port _ < "$dir/ports"
     launch "$dir" "$port"
     echo "id=$2 bootstrap=127.0.0.1:$port dir=$dir pid=$(cat "$dir/broker.pid")"
     ;;
-  *) die "usage: broker.sh fetch | start | stop ID | restart ID" ;;
+  *) die "usage: broker.sh fetch | start | stop ID | restart ID [--kill]" ;;
 esac

@@ -46,10 +46,11 @@ export function versionsTopic(o: Pick<KafkaOptions, 'prefix'>): string {
 
 /**
  * Client options that fail fast and retry forever at our level instead: a send fails in a
- * few seconds when the broker is away, and the caller's own loop tries again.
+ * few seconds when the broker is away, and the caller's own loop tries again. Consumers
+ * take more retries: a broker's first group waits for its offsets topic (a few seconds).
  */
-export function baseOptions(brokers: string[], clientId: string) {
-  return { clientId, bootstrapBrokers: brokers, timeout: 5_000, retries: 2, retryDelay: 250, connectTimeout: 3_000 };
+export function baseOptions(brokers: string[], clientId: string, retries = 2) {
+  return { clientId, bootstrapBrokers: brokers, timeout: 5_000, retries, retryDelay: 250, connectTimeout: 3_000 };
 }
 
 /** Create the topics that are missing, compacted; existing topics are left as they are. */

@@ -50,8 +50,13 @@ export class TopicFollower {
     private readonly handle: (r: Record_) => void,
   ) {}
 
+  /** Start reading; a broker or topic not there yet is tried again in the background (see stats). */
   async start(): Promise<void> {
-    await this.open();
+    try {
+      await this.open();
+    } catch (e) {
+      void this.reconnect(e);
+    }
     if (this.opts.commit) {
       this.timer = setInterval(() => void this.flush(), this.opts.commitMs ?? 200);
       this.timer.unref();
@@ -97,7 +102,7 @@ export class TopicFollower {
   private async open(): Promise<void> {
     const o = this.opts;
     this.consumer = new Consumer({
-      ...baseOptions(o.brokers, o.clientId ?? o.groupId),
+      ...baseOptions(o.brokers, o.clientId ?? o.groupId, 20),
       groupId: o.groupId,
       sessionTimeout: o.sessionTimeout ?? 10_000,
       heartbeatInterval: 500,

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { VersionEvent } from '../live/clock.js';
-import { versionsTopic, type KafkaOptions } from './client.js';
+import { ensureTopics, versionsTopic, type KafkaOptions } from './client.js';
 import { TopicFollower, type FollowStats } from './follow.js';
 import type { KafkaSink } from './sink.js';
 
@@ -42,7 +42,7 @@ export class VersionFollower {
   private bad = 0;
 
   constructor(
-    k: KafkaOptions,
+    private readonly k: KafkaOptions,
     private readonly onVersion: (domain: string, tag: string, e: VersionEvent) => void,
     log?: (line: string) => void,
   ) {
@@ -52,8 +52,10 @@ export class VersionFollower {
     );
   }
 
-  start(): Promise<void> {
-    return this.follower.start();
+  async start(): Promise<void> {
+    // Ours to make (compacted), so that replicas may start before any agent has published.
+    await ensureTopics(this.k.brokers, [versionsTopic(this.k)]).catch(() => {});
+    await this.follower.start();
   }
 
   ready(): Promise<void> {

@@ -19,8 +19,8 @@ const SCRIPT = join(ROOT, 'scripts', 'kafka', 'broker.sh');
 export interface Broker {
   id?: string;
   bootstrap: string;
-  /** Stop and start the same broker (same ports, same data): its clients see it go away. */
-  restart(): Promise<void>;
+  /** Stop (`kill`: SIGKILL, a crash) and start the same broker, same ports and data: its clients see it go away. */
+  restart(kill?: boolean): Promise<void>;
 }
 
 let started: Promise<Broker | string> | undefined;
@@ -40,7 +40,7 @@ async function start(): Promise<Broker | string> {
     return {
       id,
       bootstrap: m[2] as string,
-      restart: async () => void (await run(SCRIPT, ['restart', id], { timeout: 120_000 })),
+      restart: async (kill = false) => void (await run(SCRIPT, ['restart', id, ...(kill ? ['--kill'] : [])], { timeout: 120_000 })),
     };
   } catch (e) {
     const err = e as { stderr?: string; message?: string };
@@ -94,4 +94,55 @@ export async function until(what: string, check: () => boolean | Promise<boolean
 let n = 0;
 export function unique(base: string): string {
   return `${base}-${process.pid}-${Date.now().toString(36)}-${n++}`;
+}
+
+export interface ReadRecord {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * Every record of `topics` from the start, until `done(records)` holds (or `ms` passes:
+ * then what was read). A group of its own, no commits.
+ */
+export async function readTopics(bootstrap: string, topics: string[], done: (rs: ReadRecord[]) => boolean, ms = 15_000): Promise<ReadRecord[]> {
+  const { Consumer, MessagesStreamModes, stringDeserializer } = await import('@platformatic/kafka');
+  const consumer = new Consumer({
+    clientId: 'test-reader',
+    retries: 20,
+    groupId: unique('test-reader'),
+    bootstrapBrokers: [bootstrap],
+    maxWaitTime: 200,
+    deserializers: { key: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
+  });
+  const out: ReadRecord[] = [];
+  try {
+    const stream = await consumer.consume({ topics, mode: MessagesStreamModes.EARLIEST, autocommit: false });
+    await new Promise<void>((ok) => {
+      const timer = setTimeout(ok, ms);
+      stream.on('data', (m) => {
+        out.push({ topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, value: m.value as Buffer, headers: Object.fromEntries(m.headers) });
+        if (done(out)) {
+          clearTimeout(timer);
+          ok();
+        }
+      });
+      if (done(out)) ok();
+    });
+    await stream.close();
+  } finally {
+    await consumer.close(true);
+  }
+  return out;
+}
+
+/** The latest record of each key of a topic. */
+export function latestByKey(rs: ReadRecord[], topic: string): Map<string, ReadRecord> {
+  const m = new Map<string, ReadRecord>();
+  for (const r of rs) if (r.topic === topic) m.set(r.key, r);
+  return m;
 }
