@@ -57,9 +57,19 @@ interface PortState {
   /** Samples inside the window, oldest first: [at, octets] pairs, flat. */
   times: number[];
   octets: number[];
+  /** The last sample that went down: if the next one grows from it, the counter was reset. */
+  reset?: [number, number];
+  samples: number;
 }
 
 export type ComputeNode = Record<string, number>;
+
+export interface PortRate {
+  element: string;
+  'rate-bps'?: number;
+  stale: boolean;
+  samples: number;
+}
 
 export class TelemetryController implements ControllerAdapter {
   readonly domain: string;
@@ -89,7 +99,7 @@ export class TelemetryController implements ControllerAdapter {
     this.staleMs = config['stale-after-ms'] ?? 30_000;
     this.threshold = config['change-threshold'] ?? 0.01;
     const add = (element: string, port: string, capacity: number) => {
-      this.ports.set(port, { element, capacity, times: [], octets: [] });
+      this.ports.set(port, { element, capacity, times: [], octets: [], samples: 0 });
       const i = port.lastIndexOf(':');
       this.names.set(`${port.slice(0, i)}\u0000${port.slice(i + 1)}`, port);
       this.elementPorts.set(element, [...(this.elementPorts.get(element) ?? []), port]);
@@ -151,13 +161,21 @@ export class TelemetryController implements ControllerAdapter {
         return undefined;
       }
       if (s.outOctets < lastOctets) {
-        // A counter reset or a bad reading: no rate across it; start again from the next sample.
-        st.times = [];
-        st.octets = [];
-        this.update(st.element);
-        return this.rejected('decreasing-counter');
+        // A bad reading, or the counter was reset (a reboot): skipped either way, and no rate
+        // across it. If the next sample grows from this one, it was a reset: start again there.
+        const r = st.reset;
+        if (r && s.outOctets >= r[1] && s.at > r[0]) {
+          st.times = [r[0]];
+          st.octets = [r[1]];
+          st.reset = undefined;
+        } else {
+          st.reset = [s.at, s.outOctets];
+          return this.rejected('decreasing-counter');
+        }
       }
     }
+    st.reset = undefined;
+    st.samples++;
     st.times.push(s.at);
     st.octets.push(s.outOctets);
     // Keep the newest sample at or before the window's start, so the window is covered whole.
@@ -204,15 +222,21 @@ export class TelemetryController implements ControllerAdapter {
     return this.inner.nextHop(flow);
   }
 
-  /** Per port: its rate and whether it is fresh (for /stats and tests). */
-  portRates(): Record<string, { element: string; 'rate-bps'?: number; stale: boolean }> {
+  /** Per port: its rate, whether it is fresh, samples applied (for /stats and tests). */
+  portRates(): Record<string, PortRate> {
     const now = this.now();
-    const out: Record<string, { element: string; 'rate-bps'?: number; stale: boolean }> = {};
+    const out: Record<string, PortRate> = {};
     for (const [port, st] of this.ports) {
       const r = this.rate(st, now);
-      out[port] = r === undefined ? { element: st.element, stale: true } : { element: st.element, 'rate-bps': r, stale: false };
+      out[port] = { element: st.element, stale: r === undefined, samples: st.samples, ...(r === undefined ? {} : { 'rate-bps': r }) };
     }
     return out;
+  }
+
+  /** The samples a port's rate is computed over, oldest first (tests). */
+  window(port: string): { at: number; octets: number }[] {
+    const st = this.ports.get(port);
+    return st ? st.times.map((at, i) => ({ at, octets: st.octets[i] as number })) : [];
   }
 
   private rejected(kind: RejectKind): RejectKind {
