@@ -99,6 +99,7 @@ export async function startKafka(net: RunningNetwork, flags: KafkaFlags, log?: (
         }, 20);
       }, log);
       stops.push(() => clearTimeout(timer));
+      rt.versions = versions;
       await versions.start();
       const v = versions;
       pub.trigger('start');
