@@ -89,16 +89,12 @@ export async function startKafka(net: RunningNetwork, flags: KafkaFlags, log?: (
       const pub = new MapPublisher(s, k, 'orchestrator', orch.alto.service, orch.alto.propertyMaps, log);
       publishers.set('orchestrator', pub);
       const cache = orch.cache;
-      // Versions from the topic, not from polling each agent; maps again after each (coalesced).
-      let timer: NodeJS.Timeout | undefined;
+      // Versions from the topic, not from polling each agent; maps again after each (the
+      // publisher coalesces: one walk at a time, the last version always published).
       versions = new VersionFollower(k, (domain, tag) => {
         cache?.observe(domain, tag);
-        timer ??= setTimeout(() => {
-          timer = undefined;
-          pub.trigger(`${domain}:${tag}`);
-        }, 20);
+        pub.trigger(`${domain}:${tag}`);
       }, log);
-      stops.push(() => clearTimeout(timer));
       rt.versions = versions;
       await versions.start();
       const v = versions;

@@ -77,6 +77,7 @@ export class TelemetryController implements ControllerAdapter {
   private readonly ports = new Map<string, PortState>();
   /** `device\u0000interface` -> port. */
   private readonly names = new Map<string, string>();
+  private readonly resolved = new Map<string, string | undefined>();
   private readonly elementPorts = new Map<string, string[]>();
   /** The availbw last reported on the feed (undefined: stale). */
   private readonly reported = new Map<string, number | undefined>();
@@ -128,9 +129,18 @@ export class TelemetryController implements ControllerAdapter {
     await this.inner.close?.();
   }
 
-  /** The port a collector's (device, interface) names, or undefined. */
+  /**
+   * The port a collector's (device, interface) names, or undefined; gnmic's `source` may
+   * carry the target's gNMI port (`leaf1:57400`), dropped. Memoised (bounded): the hot path.
+   */
   portOf(device: string, iface: string): string | undefined {
-    return this.names.get(`${device}\u0000${iface}`) ?? this.names.get(`${device.replace(/:[0-9]+$/, '')}\u0000${iface}`);
+    const k = `${device}\u0000${iface}`;
+    const hit = this.resolved.get(k);
+    if (hit !== undefined || this.resolved.has(k)) return hit;
+    const port = this.names.get(k) ?? this.names.get(`${device.replace(/:[0-9]+$/, '')}\u0000${iface}`);
+    if (this.resolved.size >= 100_000) this.resolved.clear(); // unknown names must not pile up
+    this.resolved.set(k, port);
+    return port;
   }
 
   /** Count a message the intake skipped. */

@@ -4,7 +4,8 @@
  * server offers over HTTP (RFC 7285 §11.2 network map, §11.2.3 one cost map per metric,
  * RFC 9240 property map) goes to its own topic, the value byte for byte the body of the
  * GET resource (the same AltoService / PropertyMaps calls and JSON.stringify as
- * src/alto/http.ts), the key the resource id, and headers:
+ * src/alto/http.ts), the key `<server>:<resource-id>` (client.ts: the topics are shared by
+ * every server), and headers:
  *
  *   content-type      the resource's media type (application/alto-costmap+json, ...)
  *   vtag              the map's meta.vtag as JSON, when it has one (RFC 7285 §10.3)
@@ -20,7 +21,7 @@ import type { AltoService } from '../alto/service.js';
 import type { PropertyMaps } from '../alto/propmap.js';
 import { RESOURCES } from '../alto/ird.js';
 import type { NumericalCostTypeName } from '../alto/costtypes.js';
-import { mapTopic, type KafkaOptions } from './client.js';
+import { mapKey, mapTopic, type KafkaOptions } from './client.js';
 import type { KafkaSink, OutRecord } from './sink.js';
 
 export interface MapBody {
@@ -62,7 +63,7 @@ export class MapPublisher {
   constructor(
     private readonly sink: KafkaSink,
     private readonly kafka: Pick<KafkaOptions, 'prefix'>,
-    /** Topic name part of this server: the domain id at an agent, `orchestrator` at the orchestrator. */
+    /** This server in record keys: the domain id at an agent, `orchestrator` at the orchestrator. */
     readonly server: string,
     private readonly service: AltoService,
     private readonly propertyMaps: PropertyMaps,
@@ -70,7 +71,7 @@ export class MapPublisher {
   ) {}
 
   topics(): string[] {
-    return RESOURCES.filter((r) => r.kind === 'networkmap' || r.kind === 'costmap' || r.kind === 'propmap').map((r) => mapTopic(this.kafka, this.server, r.id));
+    return RESOURCES.filter((r) => r.kind === 'networkmap' || r.kind === 'costmap' || r.kind === 'propmap').map((r) => mapTopic(this.kafka, r.id));
   }
 
   /** Publish what changed, for `version` (a domain tag, or several joined). */
@@ -100,14 +101,14 @@ export class MapPublisher {
       const bodies = await mapBodies(this.service, this.propertyMaps);
       const records: OutRecord[] = [];
       for (const b of bodies) {
-        const topic = mapTopic(this.kafka, this.server, b.id);
+        const topic = mapTopic(this.kafka, b.id);
         const digest = createHash('sha1').update(b.body).digest('base64');
         if (this.last.get(topic) === digest) {
           this.s['records-unchanged']++;
           continue;
         }
         this.last.set(topic, digest);
-        records.push({ topic, key: b.id, value: b.body, headers: headersOf(b, version) });
+        records.push({ topic, key: mapKey(this.server, b.id), value: b.body, headers: headersOf(b, version) });
       }
       this.sink.enqueue(records);
       this.s.publications++;

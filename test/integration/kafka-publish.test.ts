@@ -7,12 +7,12 @@
 import { expect } from 'chai';
 import { Admin } from '@platformatic/kafka';
 import { startExample } from '../helpers/network.js';
-import { kafkaBroker, latestByKey, readTopics, unique, until, type Broker } from '../helpers/kafka.js';
+import { kafkaBroker, latestByKey, readTopics, unique, until, type Broker, type ReadRecord } from '../helpers/kafka.js';
 import { startKafka, type KafkaRuntime } from '../../src/cli/kafka.js';
 import type { RunningNetwork } from '../../src/cli/network.js';
 import { SimController } from '../../src/controller/sim.js';
 import { RESOURCES } from '../../src/alto/ird.js';
-import { mapTopic, versionsTopic } from '../../src/kafka/client.js';
+import { mapKey, mapTopic, versionsTopic } from '../../src/kafka/client.js';
 
 const MAPS = RESOURCES.filter((r) => r.kind === 'networkmap' || r.kind === 'costmap' || r.kind === 'propmap');
 
@@ -45,20 +45,25 @@ describe('Kafka publication (real broker)', function () {
     await kafka?.sink?.drained();
   };
 
-  /** Each server's maps on its topics equal what its HTTP resources serve now. */
+  /** Each server's maps on the topics equal what its HTTP resources serve now. */
   async function expectTopicsEqualHttp(): Promise<void> {
     const servers = [...(net?.agents ?? []).map((a) => ({ name: a.domain, url: a.url })), { name: 'orchestrator', url: net?.orchestrator?.url ?? '' }];
-    const topics = servers.flatMap((s) => MAPS.map((r) => mapTopic({ prefix }, s.name, r.id)));
-    const http = new Map<string, { body: Buffer; type: string }>();
-    for (const s of servers) for (const r of MAPS) http.set(mapTopic({ prefix }, s.name, r.id), await get(`${s.url.replace(/\/xdom-alto$/, '')}${r.path}`));
-    const rs = await readTopics(broker.bootstrap, topics, (got) => topics.every((t) => latestByKey(got, t).get(t.slice(t.lastIndexOf('.') + 1))?.value.equals(http.get(t)?.body as Buffer)));
+    const topics = MAPS.map((r) => mapTopic({ prefix }, r.id));
+    const http = new Map<string, { body: Buffer; type: string }>(); // by topic and key
+    for (const s of servers) for (const r of MAPS) http.set(`${mapTopic({ prefix }, r.id)} ${mapKey(s.name, r.id)}`, await get(`${s.url.replace(/\/xdom-alto$/, '')}${r.path}`));
+    const equal = (got: ReadRecord[]) => [...http].every(([tk, h]) => {
+      const [t, k] = tk.split(' ') as [string, string];
+      return latestByKey(got, t).get(k)?.value.equals(h.body) === true;
+    });
+    const rs = await readTopics(broker.bootstrap, topics, equal);
     for (const s of servers) {
       for (const r of MAPS) {
-        const t = mapTopic({ prefix }, s.name, r.id);
-        const rec = latestByKey(rs, t).get(r.id);
-        expect(rec, `${t} has a record keyed ${r.id}`).to.not.equal(undefined);
-        const h = http.get(t) as { body: Buffer; type: string };
-        expect(rec?.value.equals(h.body), `${t}: the record is the HTTP body byte for byte`).to.equal(true);
+        const t = mapTopic({ prefix }, r.id);
+        const key = mapKey(s.name, r.id);
+        const rec = latestByKey(rs, t).get(key);
+        expect(rec, `${t} has a record keyed ${key}`).to.not.equal(undefined);
+        const h = http.get(`${t} ${key}`) as { body: Buffer; type: string };
+        expect(rec?.value.equals(h.body), `${t} ${key}: the record is the HTTP body byte for byte`).to.equal(true);
         expect(rec?.headers['content-type']).to.equal(h.type);
         const meta = JSON.parse(h.body.toString()).meta;
         if (meta.vtag) expect(JSON.parse(rec?.headers.vtag ?? 'null')).to.deep.equal(meta.vtag);
@@ -72,7 +77,7 @@ describe('Kafka publication (real broker)', function () {
     await expectTopicsEqualHttp();
     const admin = new Admin({ clientId: 'test-admin', bootstrapBrokers: [broker.bootstrap] });
     try {
-      const topic = mapTopic({ prefix }, 'as2', 'costmap-bw-available');
+      const topic = mapTopic({ prefix }, 'costmap-bw-available');
       const configs = await admin.describeConfigs({ resources: [{ resourceType: 2, resourceName: topic, configurationKeys: ['cleanup.policy'] }] });
       const policy = configs[0]?.configs.find((c) => c.name === 'cleanup.policy')?.value;
       expect(policy).to.equal('compact');
@@ -91,9 +96,10 @@ describe('Kafka publication (real broker)', function () {
     await expectTopicsEqualHttp();
     // The orchestrator learnt the version from the topic and published its cost map again:
     // the path as1 -> as2 crosses as2's ilink1, now the bottleneck.
-    const topic = mapTopic({ prefix }, 'orchestrator', 'costmap-bw-available');
-    const rs = await readTopics(broker.bootstrap, [topic], (got) => got.some((r) => r.value.toString().includes(':12345')));
-    expect(rs.some((r) => r.value.toString().includes(':12345'))).to.equal(true);
+    const topic = mapTopic({ prefix }, 'costmap-bw-available');
+    const mine = (r: ReadRecord) => r.key === mapKey('orchestrator', 'costmap-bw-available') && r.value.toString().includes(':12345');
+    const rs = await readTopics(broker.bootstrap, [topic], (got) => got.some(mine));
+    expect(rs.some(mine)).to.equal(true);
     const vs = await readTopics(broker.bootstrap, [versionsTopic({ prefix })], (got) => got.some((r) => r.key === 'as2' && JSON.parse(r.value.toString()).tag === tag));
     expect(vs.some((r) => r.key === 'as2' && JSON.parse(r.value.toString()).tag === tag)).to.equal(true);
   });
