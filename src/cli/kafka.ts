@@ -21,7 +21,7 @@ import { parseBrokers, type KafkaOptions } from '../kafka/client.js';
 import { TelemetryIntake } from '../kafka/intake.js';
 import { MapPublisher } from '../kafka/maps.js';
 import { KafkaSink } from '../kafka/sink.js';
-import { publishVersions, VersionFollower } from '../kafka/versions.js';
+import { publishVersions, versionRecord, VersionFollower } from '../kafka/versions.js';
 import type { RunningNetwork } from './network.js';
 
 export interface KafkaFlags {
@@ -80,6 +80,9 @@ export async function startKafka(net: RunningNetwork, flags: KafkaFlags, log?: (
       const pub = new MapPublisher(s, k, a.domain, a.alto.service, a.alto.propertyMaps, log);
       publishers.set(a.domain, pub);
       stops.push(publishVersions(s, k, a.service.clock.events));
+      // The version it starts at too (seq 0): a replica that starts later reads it at once.
+      const tag = a.service.clock.version();
+      s.enqueue([versionRecord(k, { domain: a.domain, tag, previous: tag, seq: 0, elements: [], kinds: [], at: Date.now() })]);
       stops.push(a.service.clock.events.subscribe((e) => pub.trigger(e.tag)));
       pub.trigger(a.service.clock.version());
       extras(net, a.domain).kafka = () => ({ sink: s.stats(), maps: pub.s, topics: pub.topics() });
