@@ -7,6 +7,7 @@
  *   forms     orchestrator flow-cost latency for the seed's two flows, per answer form
  *   compress  resource-state compression: raw vs compressed rows and time per call, per LP
  *             solver (HiGHS warm-started, HiGHS fresh per solve, yalps) on the same states
+ *   kafka     intake, change-to-topic latency, map publication (bench/kafka.ts; a real broker)
  *
  * Writes bench/results/latest.json. `--quick` runs fewer iterations.
  */
@@ -23,6 +24,7 @@ import type { AnswerForm } from '../src/wire/forms.js';
 import { startExample, SEED_ALTO_RSA } from '../test/helpers/network.js';
 import { benchCompression, type CompressionRow } from './compression.js';
 import { benchWalk, type WalkRow } from './walk.js';
+import { benchKafka } from './kafka.js';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 500 : 3000;
@@ -149,9 +151,19 @@ for (const r of walk) {
     `${String(r.ases).padStart(4)} ${String(r.flows).padStart(7)}  ${r.strategy.padEnd(8)}  ${(r.cold ? 'cold' : 'warm').padEnd(5)} ${r.median_ms.toFixed(1).padStart(9)} ${r.p95_ms.toFixed(1).padStart(8)} ${String(r.requests).padStart(9)} ${String(r.rounds).padStart(7)} ${String(r.bytes).padStart(10)} ${String(r.rss_mb).padStart(7)} ${String(r.faults).padStart(7)}  ${vs}`,
   );
 }
+// Kafka (issue 12): skipped with a message when no broker can be started.
+const kafka = await benchKafka(quick, (l) => process.stderr.write(`${l}\n`));
+if (kafka.skipped) console.log(`\nkafka: ${kafka.skipped}`);
+else {
+  console.log('\nkafka intake   processes  updates  seconds  updates/s');
+  for (const r of kafka.intake ?? []) console.log(`${''.padEnd(14)} ${String(r.processes).padStart(9)} ${String(r.updates).padStart(8)} ${r.seconds.toFixed(2).padStart(8)} ${String(r.per_s).padStart(10)}`);
+  console.log(`kafka change-to-topic: median ${kafka.latency?.median_ms} ms, p95 ${kafka.latency?.p95_ms} ms (${kafka.latency?.samples} changes)`);
+  const p = kafka.publication;
+  if (p) console.log(`kafka publication: ${p.ases} agents, ${p.records} records, ${p.bytes} bytes, ${p.seconds} s, ${p.records_per_s} records/s`);
+}
 const out = join(ROOT, 'bench', 'results', 'latest.json');
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, kafka }, null, 2)}\n`,
 );
 console.log(`\nwrote ${out}`);
