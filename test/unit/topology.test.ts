@@ -110,7 +110,7 @@ describe('domain files', () => {
       "d.yaml:30:15: telemetry/interfaces/0/port: 's1:9' is not a port of a link or border of asx",
     ]);
     expect(problems(withTelemetry('  interfaces:\n    - { port: s1:1, device: a, interface: b }\n    - { port: s2:1, device: a, interface: b }\n'))[0]).to.contain('a b is mapped twice');
-    expect(problems(withTelemetry('  format: netflow\n'))[0]).to.contain('telemetry/format');
+    expect(problems(`${GOOD}telemetry:\n  kafka: 127.0.0.1:9092\n  topics: [t]\n  format: netflow\n`)[0]).to.contain('telemetry/format');
     expect(problems(`${GOOD}telemetry:\n  kafka: "not a broker list"\n  topics: [t]\n  format: gnmic\n`)[0]).to.contain('telemetry/kafka');
   });
 
