@@ -11,7 +11,8 @@
  *   publication  every agent map of the generated 1,000-AS network (network map, 4 cost maps,
  *                property map each): records/s and bytes
  *
- * Run alone: `npx tsx bench/kafka.ts [--quick]`; `npm run bench` runs it last.
+ * Run alone: `npx tsx bench/kafka.ts [--quick] [--only=intake|latency|publication]`;
+ * `npm run bench` runs it last.
  */
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -23,6 +24,8 @@ import { startNetwork } from '../src/cli/network.js';
 import { startKafka } from '../src/cli/kafka.js';
 import { ensureTopics, mapTopic } from '../src/kafka/client.js';
 import { generateTopology } from '../src/topology/generate/index.js';
+import type { MapPublisher } from '../src/kafka/maps.js';
+import type { KafkaSink } from '../src/kafka/sink.js';
 import type { Domain } from '../src/topology/model.js';
 import { gnmicMessages } from './kafka-domain.js';
 
@@ -32,7 +35,7 @@ const SCRIPT = join(ROOT, 'scripts', 'kafka', 'broker.sh');
 export interface KafkaBench {
   skipped?: string;
   intake?: { processes: number; updates: number; seconds: number; per_s: number; produce_s: number }[];
-  latency?: { samples: number; median_ms: number; p95_ms: number };
+  latency?: { samples: number; median_ms: number; p95_ms: number; stages_median_ms: Record<string, number> };
   publication?: { ases: number; records: number; bytes: number; seconds: number; records_per_s: number };
 }
 
@@ -95,6 +98,19 @@ async function latency(bootstrap: string, n: number, log: (s: string) => void) {
   const costmap = mapTopic({ prefix }, 'costmap-bw-available');
   const consumer = new Consumer({ clientId: 'bench-reader', groupId: `bench-reader-${process.pid}`, bootstrapBrokers: [bootstrap], maxWaitTime: 100, retries: 20, deserializers: { key: stringDeserializer, value: stringDeserializer } });
   const times: number[] = [];
+  // Where the time goes, per change: the agent's new version (counter produced, fetched,
+  // applied), the orchestrator learning it (versions topic), its cost map made and queued.
+  const marks: Record<'agent-version' | 'orchestrator-learnt' | 'costmap-queued', number[]> = { 'agent-version': [], 'orchestrator-learnt': [], 'costmap-queued': [] };
+  let tStart = 0;
+  let counting = false;
+  const mark = (k: keyof typeof marks) => counting && marks[k].push(performance.now() - tStart);
+  net.agents.find((a) => a.domain === 'as2')?.service?.clock.events.subscribe(() => mark('agent-version'));
+  const orch = kafka.publishers.get('orchestrator') as MapPublisher;
+  const trigger = orch.trigger.bind(orch);
+  orch.trigger = (v: string) => (mark('orchestrator-learnt'), trigger(v));
+  const sink = kafka.sink as KafkaSink;
+  const enqueue = sink.enqueue.bind(sink);
+  sink.enqueue = (r) => (r.some((x) => x.key === 'orchestrator:costmap-bw-available') && mark('costmap-queued'), enqueue(r));
   try {
     await kafka.intakes.get('as2')?.ready();
     await ensureTopics([bootstrap], [costmap]);
@@ -125,6 +141,8 @@ async function latency(bootstrap: string, n: number, log: (s: string) => void) {
       const expect = `:${10_000_000 - used * 8}`;
       const seen = new Promise<void>((ok) => (waiting = { text: expect, ok }));
       const t0 = performance.now();
+      tStart = t0;
+      counting = i >= 2;
       await producer.send({ messages: [sample(used)] });
       await Promise.race([seen, new Promise((ok) => setTimeout(ok, 5000))]);
       if (i >= 2) times.push(performance.now() - t0); // the first two warm up
@@ -137,9 +155,11 @@ async function latency(bootstrap: string, n: number, log: (s: string) => void) {
     await kafka.close();
     await net.close();
   }
+  const median = (v: number[]) => +([...v].sort((a, b) => a - b)[v.length >> 1] ?? 0).toFixed(1);
+  const stages = Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, median(v)]));
   times.sort((a, b) => a - b);
-  const row = { samples: times.length, median_ms: +(times[times.length >> 1] ?? 0).toFixed(1), p95_ms: +(times[Math.floor(times.length * 0.95)] ?? 0).toFixed(1) };
-  log(`  change to topic: median ${row.median_ms} ms, p95 ${row.p95_ms} ms over ${row.samples} changes`);
+  const row = { samples: times.length, median_ms: +(times[times.length >> 1] ?? 0).toFixed(1), p95_ms: +(times[Math.floor(times.length * 0.95)] ?? 0).toFixed(1), stages_median_ms: stages };
+  log(`  change to topic: median ${row.median_ms} ms, p95 ${row.p95_ms} ms over ${row.samples} changes; stages (median ms from the counter message): ${JSON.stringify(stages)}`);
   return row;
 }
 
@@ -162,7 +182,7 @@ async function publication(bootstrap: string, ases: number, log: (s: string) => 
   }
 }
 
-export async function benchKafka(quick: boolean, log: (s: string) => void): Promise<KafkaBench> {
+export async function benchKafka(quick: boolean, log: (s: string) => void, only?: 'intake' | 'latency' | 'publication'): Promise<KafkaBench> {
   let bootstrap = process.env.XDOM_KAFKA_BOOTSTRAP;
   let id: string | undefined;
   if (!bootstrap) {
@@ -181,9 +201,10 @@ export async function benchKafka(quick: boolean, log: (s: string) => void): Prom
   log(`kafka: broker at ${bootstrap}`);
   try {
     const updates = quick ? 100_000 : 400_000;
-    const out: KafkaBench = { intake: [await intake(bootstrap, 1, updates, log), await intake(bootstrap, 2, updates, log)] };
-    out.latency = await latency(bootstrap, quick ? 10 : 30, log);
-    out.publication = await publication(bootstrap, quick ? 200 : 1000, log);
+    const out: KafkaBench = {};
+    if (!only || only === 'intake') out.intake = [await intake(bootstrap, 1, updates, log), await intake(bootstrap, 2, updates, log)];
+    if (!only || only === 'latency') out.latency = await latency(bootstrap, quick ? 10 : 30, log);
+    if (!only || only === 'publication') out.publication = await publication(bootstrap, quick ? 200 : 1000, log);
     return out;
   } finally {
     if (id) await run(SCRIPT, ['stop', id], { timeout: 60_000 });
@@ -191,6 +212,7 @@ export async function benchKafka(quick: boolean, log: (s: string) => void): Prom
 }
 
 if (process.argv[1]?.endsWith('kafka.ts')) {
-  const r = await benchKafka(process.argv.includes('--quick'), (l) => process.stderr.write(`${l}\n`));
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7) as 'intake' | 'latency' | 'publication' | undefined;
+  const r = await benchKafka(process.argv.includes('--quick'), (l) => process.stderr.write(`${l}\n`), only);
   console.log(JSON.stringify(r, null, 2));
 }

@@ -114,6 +114,7 @@ logger.ready.level = INFO
 LOG
 }
 
+# Start the JVM and wait until it is ready; 1 if it exited first (its log tail on stderr).
 launch() { # dir port
   local dir=$1 port=$2 lines
   lines=0; [ -f "$dir/broker.log" ] && lines=$(wc -l < "$dir/broker.log")
@@ -126,30 +127,41 @@ launch() { # dir port
   # Ready: the ready line (after the ones already in the log) and a TCP connect.
   local deadline=$((SECONDS + ${XDOM_KAFKA_START_TIMEOUT:-90}))
   while :; do
-    if ! kill -0 "$pid" 2>/dev/null; then tail -20 "$dir/broker.log" >&2; die "the broker exited before it was ready"; fi
+    if ! kill -0 "$pid" 2>/dev/null; then tail -20 "$dir/broker.log" >&2; echo "broker.sh: the broker exited before it was ready" >&2; return 1; fi
     if tail -n +$((lines + 1)) "$dir/broker.log" | grep -q 'Kafka Server started' &&
        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-    [ $SECONDS -lt $deadline ] || { tail -20 "$dir/broker.log" >&2; kill -KILL "$pid" 2>/dev/null; die "the broker was not ready in time"; }
+    [ $SECONDS -lt $deadline ] || { tail -20 "$dir/broker.log" >&2; kill -KILL "$pid" 2>/dev/null; echo "broker.sh: the broker was not ready in time" >&2; return 1; }
     sleep 0.1
   done
 }
 
 start() {
   fetch
-  local id dir port cport cid
-  id="$$-$(date +%s%N | tail -c 7)"
-  dir="$RUN/xdom-kafka-$id"
-  mkdir -p "$dir"
-  port=$(free_port); cport=$(free_port)
-  while [ "$cport" = "$port" ]; do cport=$(free_port); done
-  write_config "$dir" "$port" "$cport"
-  echo "$port $cport" > "$dir/ports"
-  cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
-  java -Xmx128m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$dir/log4j2.properties" \
-    -cp "$LIBS/*" kafka.tools.StorageTool format --standalone -t "$cid" -c "$dir/server.properties" > "$dir/format.log" 2>&1 ||
-    { cat "$dir/format.log" >&2; rm -rf "$dir"; die "formatting the broker's storage failed"; }
-  launch "$dir" "$port"
-  echo "id=$id bootstrap=127.0.0.1:$port dir=$dir pid=$(cat "$dir/broker.pid")"
+  local id dir port cport cid attempt
+  for attempt in 1 2 3; do
+    id="$$-$(date +%s%N | tail -c 7)"
+    dir="$RUN/xdom-kafka-$id"
+    mkdir -p "$dir"
+    port=$(free_port); cport=$(free_port)
+    while [ "$cport" = "$port" ]; do cport=$(free_port); done
+    write_config "$dir" "$port" "$cport"
+    echo "$port $cport" > "$dir/ports"
+    cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    java -Xmx128m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$dir/log4j2.properties" \
+      -cp "$LIBS/*" kafka.tools.StorageTool format --standalone -t "$cid" -c "$dir/server.properties" > "$dir/format.log" 2>&1 ||
+      { cat "$dir/format.log" >&2; rm -rf "$dir"; die "formatting the broker's storage failed"; }
+    if launch "$dir" "$port"; then
+      echo "id=$id bootstrap=127.0.0.1:$port dir=$dir pid=$(cat "$dir/broker.pid")"
+      return 0
+    fi
+    # A port taken between the check and the JVM's bind (other processes pick ports too): again, new ports.
+    local taken=0
+    grep -q 'Address already in use' "$dir/broker.log" && taken=1
+    halt "$dir" KILL
+    rm -rf "$dir"
+    [ $taken = 1 ] || break
+  done
+  die "no broker started"
 }
 
 dir_of() {
@@ -185,7 +197,7 @@ case "${1:-}" in
     # --kill: the broker crashes (SIGKILL) instead of shutting down cleanly.
     if [ "${3:-}" = "--kill" ]; then halt "$dir" KILL; else halt "$dir"; fi
     read -r port _ < "$dir/ports"
-    launch "$dir" "$port"
+    launch "$dir" "$port" || die "the broker did not start again"
     echo "id=$2 bootstrap=127.0.0.1:$port dir=$dir pid=$(cat "$dir/broker.pid")"
     ;;
   *) die "usage: broker.sh fetch | start | stop ID | restart ID [--kill]" ;;

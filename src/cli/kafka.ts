@@ -15,6 +15,8 @@
  */
 import type { Command } from 'commander';
 import type { AneDirectory } from '../alto/propmap.js';
+import { AltoService, type FlowCostSource } from '../alto/service.js';
+import type { PathVectorAnswer } from '../model/answer.js';
 import type { ControllerAdapter } from '../controller/adapter.js';
 import { TelemetryController } from '../controller/telemetry.js';
 import { parseBrokers, type KafkaOptions } from '../kafka/client.js';
@@ -89,7 +91,9 @@ export async function startKafka(net: RunningNetwork, flags: KafkaFlags, log?: (
     }
     const orch = net.orchestrator;
     if (orch?.alto) {
-      const pub = new MapPublisher(s, k, 'orchestrator', orch.alto.service, orch.alto.propertyMaps, log);
+      // The four cost maps ask the same PID pairs: one walk for all four (same answer as HTTP's).
+      const shared = new AltoService(orch.alto.service.netmap, onceAtATime(orch.walk));
+      const pub = new MapPublisher(s, k, 'orchestrator', shared, orch.alto.propertyMaps, log);
       publishers.set('orchestrator', pub);
       const cache = orch.cache;
       // Versions from the topic, not from polling each agent; maps again after each (the
@@ -109,6 +113,23 @@ export async function startKafka(net: RunningNetwork, flags: KafkaFlags, log?: (
     await rt.close();
     throw e;
   }
+}
+
+/** A flow-cost source whose concurrent identical queries share one walk. */
+function onceAtATime(source: FlowCostSource): FlowCostSource {
+  const running = new Map<string, Promise<PathVectorAnswer>>();
+  return {
+    flowCost(flows) {
+      const key = JSON.stringify(flows);
+      let p = running.get(key);
+      if (!p) {
+        p = source.flowCost(flows).finally(() => running.delete(key));
+        running.set(key, p);
+      }
+      return p;
+    },
+    rsa: (flows, state) => source.rsa(flows, state),
+  };
 }
 
 function extras(net: RunningNetwork, server: string): Record<string, () => unknown> {

@@ -30,18 +30,19 @@ export interface MapBody {
   body: string;
 }
 
-/** Every full map the server serves by GET, as the bytes HTTP sends. */
+/**
+ * Every full map the server serves by GET, as the bytes HTTP sends. The maps are made at
+ * once (at the orchestrator each cost map is a walk; they share its cache), not one after
+ * the other: the last metric's map is on its topic as soon as the first's.
+ */
 export async function mapBodies(service: AltoService, propertyMaps: PropertyMaps): Promise<MapBody[]> {
-  const out: MapBody[] = [];
-  for (const r of RESOURCES) {
-    let value: unknown;
-    if (r.kind === 'networkmap') value = service.networkMap();
-    else if (r.kind === 'costmap') value = await service.costMap(r.costType as NumericalCostTypeName, r.id);
-    else if (r.kind === 'propmap') value = await propertyMaps.full();
-    else continue;
-    out.push({ id: r.id, mediaType: r.mediaType, body: JSON.stringify(value) });
-  }
-  return out;
+  const maps = RESOURCES.filter((r) => r.kind === 'networkmap' || r.kind === 'costmap' || r.kind === 'propmap');
+  return Promise.all(
+    maps.map(async (r) => {
+      const value = r.kind === 'networkmap' ? service.networkMap() : r.kind === 'costmap' ? await service.costMap(r.costType as NumericalCostTypeName, r.id) : await propertyMaps.full();
+      return { id: r.id, mediaType: r.mediaType, body: JSON.stringify(value) };
+    }),
+  );
 }
 
 export interface MapPublisherStats {
