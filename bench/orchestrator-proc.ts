@@ -32,7 +32,7 @@ export interface OrchestratorProc {
   close(): Promise<void>;
 }
 
-export async function startOrchestrator(registry: Registry, strategy: WalkStrategy): Promise<OrchestratorProc> {
+export async function startOrchestrator(registry: Registry, strategy: WalkStrategy, extraArgs: string[] = []): Promise<OrchestratorProc> {
   const dir = mkdtempSync(join(tmpdir(), 'xdom-bench-'));
   const file = join(dir, 'registry.json');
   writeFileSync(file, JSON.stringify(registry));
@@ -43,6 +43,9 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
     '--registry', file, '--port', '0', '--strategy', strategy,
     '--cache-max-age', strategy === 'batched' ? '3600000' : '0',
     '--body-limit', '256m', '--max-answer-bytes', '512m', '--timeout', '600000', '--deadline', '3600000', '-q',
+    // The bench is one client asking as fast as it can, and measures the walk, not the guard.
+    '--rate-limit', '0', '--cache-max-bytes', '8g',
+    ...extraArgs,
   ];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   process.once('exit', () => proc.kill('SIGTERM'));

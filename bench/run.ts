@@ -7,6 +7,8 @@
  *   forms     orchestrator flow-cost latency for the seed's two flows, per answer form
  *   compress  resource-state compression: raw vs compressed rows and time per call, per LP
  *             solver (HiGHS warm-started, HiGHS fresh per solve, yalps) on the same states
+ *   trust     never-repeated flows against a cache budget (peak RSS vs budget), and
+ *             flow-cost throughput with mTLS on vs off (bench/trust.ts)
  *   kafka     intake, change-to-topic latency, map publication (bench/kafka.ts; a real broker)
  *
  * Writes bench/results/latest.json. `--quick` runs fewer iterations.
@@ -24,6 +26,7 @@ import type { AnswerForm } from '../src/wire/forms.js';
 import { startExample, SEED_ALTO_RSA } from '../test/helpers/network.js';
 import { benchCompression, type CompressionRow } from './compression.js';
 import { benchWalk, type WalkRow } from './walk.js';
+import { benchNeverRepeated, benchTls } from './trust.js';
 import { benchKafka } from './kafka.js';
 
 const quick = process.argv.includes('--quick');
@@ -151,8 +154,19 @@ for (const r of walk) {
     `${String(r.ases).padStart(4)} ${String(r.flows).padStart(7)}  ${r.strategy.padEnd(8)}  ${(r.cold ? 'cold' : 'warm').padEnd(5)} ${r.median_ms.toFixed(1).padStart(9)} ${r.p95_ms.toFixed(1).padStart(8)} ${String(r.requests).padStart(9)} ${String(r.rounds).padStart(7)} ${String(r.bytes).padStart(10)} ${String(r.rss_mb).padStart(7)} ${String(r.faults).padStart(7)}  ${vs}`,
   );
 }
+const log = (l: string) => process.stderr.write(`${l}\n`);
+const neverRepeated = await benchNeverRepeated(quick, log);
+console.log('\nnever-repeated flows   seconds  queries    flows  budget_mb  cache_mb  evictions  peak_rss_mb  faults');
+console.log(
+  `${''.padEnd(22)} ${String(neverRepeated.seconds).padStart(7)} ${String(neverRepeated.queries).padStart(8)} ${String(neverRepeated.flows).padStart(8)} ${String(neverRepeated.budget_mb).padStart(10)} ${String(neverRepeated.cache_mb).padStart(9)} ${String(neverRepeated.evictions).padStart(10)} ${String(neverRepeated.peak_rss_mb).padStart(12)} ${String(neverRepeated.faults).padStart(7)}`,
+);
+const tls = await benchTls(quick, log);
+if (tls.length > 0) {
+  console.log('\ntls (flow-cost, 4 in flight, no cache)   requests   req/s  median_ms  vs plain');
+  for (const r of tls) console.log(`${r.variant.padEnd(40)} ${String(r.requests).padStart(8)} ${String(r.per_s).padStart(7)} ${r.median_ms.toFixed(2).padStart(10)}  ${(r.per_s / (tls[0]?.per_s ?? r.per_s)).toFixed(2)}x`);
+}
 // Kafka (issue 12): skipped with a message when no broker can be started.
-const kafka = await benchKafka(quick, (l) => process.stderr.write(`${l}\n`));
+const kafka = await benchKafka(quick, log);
 if (kafka.skipped) console.log(`\nkafka: ${kafka.skipped}`);
 else {
   console.log('\nkafka intake   processes  updates  seconds  updates/s');
@@ -164,6 +178,6 @@ else {
 const out = join(ROOT, 'bench', 'results', 'latest.json');
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, kafka }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, trust: { neverRepeated, tls }, kafka }, null, 2)}\n`,
 );
 console.log(`\nwrote ${out}`);

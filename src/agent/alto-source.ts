@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import type { ControllerAdapter } from '../controller/adapter.js';
 import type { ElementProps, PathVectorAnswer } from '../model/answer.js';
 import type { FlowSpec } from '../model/flow.js';
+import { parsePrefix, prefixContains, type Prefix } from '../model/ip.js';
 import type { Domain } from '../topology/model.js';
 import type { PrivacyPolicy } from './privacy.js';
 import type { DomainService } from './service.js';
@@ -35,7 +36,7 @@ export class DomainAltoSource {
   constructor(
     private readonly service: DomainService,
     private readonly adapter: ControllerAdapter,
-    domain: Domain,
+    private readonly domain: Domain,
     private readonly privacy: PrivacyPolicy,
     /** The property map that defines the persistent ANEs: the prefix of their entity ids. */
     private readonly propmapId = 'propmap',
@@ -53,6 +54,43 @@ export class DomainAltoSource {
   async rsa(flows: FlowSpec[], resourceState: 'raw' | 'compressed'): Promise<PathVectorAnswer> {
     const queryId = `alto-${randomUUID()}`;
     return this.persistentNames(await this.service.rsa(flows, resourceState, queryId), queryId);
+  }
+
+  /**
+   * The endpoint that stands for the network map's `default` PID in this agent's cost maps
+   * (issue 10: a client maps a source outside the domain to `default` and expects a cost).
+   * The default PID is everything the domain does not hold, as the domain routes it: its most
+   * general IPv4 route stands for it (0.0.0.0/0 where there is one, else the shortest prefix,
+   * the first listed among equals). The address: the first of that prefix's addresses, spread
+   * over it, that neither the domain's prefixes, hosts and border addresses nor a more specific
+   * route cover. As a destination the path runs to that route's egress; as a source, traffic
+   * enters at the same border (symmetric routing: an agent cannot know where a neighbour hands
+   * traffic over). Undefined without an IPv4 route; then the default PID's pairs are
+   * undefined and left out (RFC 7285 §11.2.3.6).
+   */
+  outside(): { address: string; ingress: string } | undefined {
+    const routes = this.domain.routes
+      .map((r) => ({ prefix: parsePrefix(r.prefix), egress: r.egress }))
+      .filter((r): r is { prefix: Prefix; egress: string } => r.prefix?.family === 4);
+    const general = routes.reduce<(typeof routes)[number] | undefined>((best, r) => (best === undefined || r.prefix.length < best.prefix.length ? r : best), undefined);
+    if (!general) return undefined;
+    const covered: Prefix[] = [
+      ...this.domain.prefixes.map((p) => p.prefix),
+      ...this.domain.hosts.map((h) => h.address),
+      ...this.domain.borders.flatMap((b) => [b.address, b.peer.address]),
+    ]
+      .map((t) => parsePrefix(t))
+      .filter((p): p is Prefix => p !== undefined && p.family === 4)
+      .concat(routes.filter((r) => r.prefix.length > general.prefix.length).map((r) => r.prefix));
+    const hostBits = 32 - general.prefix.length;
+    const step = hostBits > 8 ? 1n << BigInt(hostBits - 8) : 1n;
+    const count = hostBits >= 8 ? 256 : 1 << hostBits;
+    for (let i = general.prefix.length === 0 ? 1 : 0; i < count; i++) {
+      const value = general.prefix.value + BigInt(i) * step + (hostBits >= 2 ? 1n : 0n);
+      if (covered.some((p) => prefixContains(p, { family: 4, value }))) continue;
+      return { address: [24n, 16n, 8n, 0n].map((sh) => String((value >> sh) & 255n)).join('.'), ingress: general.egress };
+    }
+    return undefined;
   }
 
   /** The persistent ANEs as a property map's directory, or undefined when the domain publishes none. */

@@ -36,19 +36,25 @@ export interface AltoMountOptions {
   hostName: string;
   bodyLimit?: number;
   maxDepth?: number;
+  /** More IRD entries (the update stream and TIPS services, src/live), asked for each IRD answer. */
+  irdExtra?: () => Record<string, unknown>;
+  /** More routes after the resources (the update stream and TIPS services). */
+  mountMore?: (app: express.Express) => void;
 }
 
 type Body = Record<string, unknown>;
-type Reply = { json: unknown; mediaType: string } | { pv: PvAnswer; root: string; part: string };
+/** A resource's answer as a value: one JSON body, or a path-vector pair (RFC 9275 §6.1). */
+export type Reply = { json: unknown; mediaType: string } | { pv: PvAnswer; root: string; part: string };
 
 export function mountAlto(opts: AltoMountOptions): (app: express.Express) => void {
-  const aneProperties = opts.aneProperties ?? ANE_PROPERTIES;
+  const { handleGet, handlePost } = altoAnswers(opts);
   return (app) => {
     const ird = (req: Request, res: Response) => {
       accept(req, { essence: ALTO_MEDIA.directory, params: {} });
       const maps = opts.propertyMaps;
       const persistent = maps.definesAnes ? { persistentAnesIn: maps.resourceId } : {};
-      send(res, ALTO_MEDIA.directory, buildIrd(baseUrl(req), { mappings: maps.mappings, aneProperties, ...persistent }));
+      const extra = opts.irdExtra ? { extra: opts.irdExtra() } : {};
+      send(res, ALTO_MEDIA.directory, buildIrd(baseUrl(req), { mappings: maps.mappings, aneProperties: opts.aneProperties ?? ANE_PROPERTIES, ...persistent, ...extra }));
     };
     app.get(['/', `${BASE_PATH}/`], ird);
     app.all(`${BASE_PATH}/`, () => notAllowed('GET'));
@@ -58,7 +64,7 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
           const mediaType = parseMediaType(req.headers['content-type'] ?? '')?.essence ?? '';
           const body = parseJson(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), opts.maxDepth ?? DEFAULT_MAX_DEPTH);
           opts.validator.validateRequest(r.path, mediaType, body);
-          reply(res, await handlePost(r, body as Body, req));
+          reply(res, await handlePost(r, body as Body, req.socket.remoteAddress), typeSpelling(req.headers.accept));
         });
         app.all(r.path, () => notAllowed('POST'));
       } else {
@@ -69,7 +75,40 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
         app.all(r.path, () => notAllowed('GET'));
       }
     }
+    opts.mountMore?.(app);
   };
+
+  function reply(res: Response, out: Reply, spelling: 'quoted' | 'bare' = 'bare'): void {
+    const built = replyBody(out, opts.hostName, spelling);
+    res.status(200).setHeader('content-type', built.contentType);
+    res.end(built.body);
+  }
+}
+
+/** A reply's Content-Type and body bytes (what a GET or POST of the resource returns). */
+export function replyBody(out: Reply, hostName: string, spelling: 'quoted' | 'bare' = 'bare'): { contentType: string; body: string | Buffer } {
+  if ('json' in out) return { contentType: out.mediaType, body: JSON.stringify(out.json) };
+  // RFC 9275 §6.1: the path-vector part first (so no `start`), then the property map; the
+  // `type` parameter spelt as typeSpelling says.
+  return buildMultipartRelated(
+    out.root,
+    [
+      { contentId: `<${out.part}@${hostName}>`, contentType: out.root, body: JSON.stringify(out.pv.root) },
+      { contentId: `<propmap@${hostName}>`, contentType: ALTO_MEDIA.propmap, body: JSON.stringify(out.pv.props) },
+    ],
+    spelling,
+  );
+}
+
+/**
+ * The resources' answers without HTTP: what the routes send, and what the live room
+ * (src/live) computes for a stream or a TIPS view of the same resource and input.
+ * `handlePost` takes a body already parsed; `validate` runs the OpenAPI schema on it.
+ */
+export function altoAnswers(opts: AltoMountOptions) {
+  const aneProperties = opts.aneProperties ?? ANE_PROPERTIES;
+  const validate = (r: Resource, body: unknown) => opts.validator.validateRequest(r.path, r.accepts ?? '', body);
+  return { handleGet, handlePost, validate };
 
   async function handleGet(r: Resource): Promise<Reply> {
     const s = opts.service;
@@ -85,9 +124,9 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
     }
   }
 
-  async function handlePost(r: Resource, body: Body, req: Request): Promise<Reply> {
+  async function handlePost(r: Resource, body: Body, remoteAddress: string | undefined): Promise<Reply> {
     const s = opts.service;
-    const client = clientTyped(req.socket.remoteAddress);
+    const client = clientTyped(remoteAddress);
     switch (r.kind) {
       case 'networkmap-filter': {
         const f = decodeNetmapFilter(body);
@@ -99,19 +138,19 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
       }
       case 'costmap-pv': {
         const q = decodeCostmapFilter(body, ['path-vector'] as const, aneProperties);
-        return { pv: await s.costMapPv(r.id, q.srcs, q.dsts, q.anePropertyNames), root: ALTO_MEDIA.costmap, part: 'costmap' };
+        return { pv: await s.costMapPv(r.id, q.srcs, q.dsts, q.anePropertyNames, q.skippedAneProperties), root: ALTO_MEDIA.costmap, part: 'costmap' };
       }
       case 'endpointcost': {
         const q = decodeEndpointCost(body, NUMERICAL, client);
-        return { json: await s.endpointCost(q.costType, q.pairs, q.constraints), mediaType: r.mediaType };
+        return { json: await s.endpointCost(q.costType, q.pairs, q.constraints, r.id), mediaType: r.mediaType };
       }
       case 'endpointcost-pv': {
         const q = decodeEndpointCost(body, ['path-vector'] as const, client, aneProperties);
-        return { pv: await s.endpointCostPv(r.id, q.pairs, q.anePropertyNames), root: ALTO_MEDIA.endpointcost, part: 'ecs' };
+        return { pv: await s.endpointCostPv(r.id, q.pairs, q.anePropertyNames, 'path', q.skippedAneProperties), root: ALTO_MEDIA.endpointcost, part: 'ecs' };
       }
       case 'endpointcost-pv-state': {
         const q = decodeEndpointCost(body, ['path-vector'] as const, client, aneProperties);
-        return { pv: await s.endpointCostPv(r.id, q.pairs, q.anePropertyNames, 'state'), root: ALTO_MEDIA.endpointcost, part: 'ecs' };
+        return { pv: await s.endpointCostPv(r.id, q.pairs, q.anePropertyNames, 'state', q.skippedAneProperties), root: ALTO_MEDIA.endpointcost, part: 'ecs' };
       }
       case 'propmap-filter':
         return { json: await opts.propertyMaps.filtered(body.entities as string[], body.properties as string[]), mediaType: r.mediaType };
@@ -125,20 +164,16 @@ export function mountAlto(opts: AltoMountOptions): (app: express.Express) => voi
         throw new Error(`${r.id} is not a POST resource`);
     }
   }
+}
 
-  function reply(res: Response, out: Reply): void {
-    if ('json' in out) {
-      send(res, out.mediaType, out.json);
-      return;
-    }
-    // RFC 9275 §6.1: the path-vector part first (so no `start`), then the property map.
-    const built = buildMultipartRelated(out.root, [
-      { contentId: `<${out.part}@${opts.hostName}>`, contentType: out.root, body: JSON.stringify(out.pv.root) },
-      { contentId: `<propmap@${opts.hostName}>`, contentType: ALTO_MEDIA.propmap, body: JSON.stringify(out.pv.props) },
-    ]);
-    res.status(200).setHeader('content-type', built.contentType);
-    res.end(built.body);
-  }
+/**
+ * How a path-vector answer writes its `type` parameter: as the client's Accept wrote it.
+ * Bare by default, as RFC 9275 §7.2.1 / §7.3.1 and the IRD write it (openalto's client sends no
+ * Accept at all and compares the bare form); quoted for a client whose Accept quotes it, which
+ * is a client that parses RFC 2045 strictly (wire/multipart.ts multipartContentType).
+ */
+function typeSpelling(accept: string | undefined): 'quoted' | 'bare' {
+  return accept !== undefined && /multipart\/related[^,]*;\s*type\s*=\s*"/i.test(accept) ? 'quoted' : 'bare';
 }
 
 function offerOf(r: Resource): MediaType {

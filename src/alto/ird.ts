@@ -149,6 +149,8 @@ export interface IrdOptions {
    * map that defines them joins the path-vector resources' `uses` (RFC 9275 §7.2.5, §7.3.5).
    */
   persistentAnesIn?: string;
+  /** More entries (the live services: RFC 8895 update stream, RFC 9569 TIPS), after the table's. */
+  extra?: Record<string, unknown>;
 }
 
 const PV_KINDS: ResourceKind[] = ['costmap-pv', 'endpointcost-pv', 'endpointcost-pv-state'];
@@ -169,6 +171,7 @@ export function buildIrd(base: string, opts: IrdOptions): Record<string, unknown
     if (uses) entry.uses = uses;
     resources[r.id] = entry;
   }
+  for (const [id, entry] of Object.entries(opts.extra ?? {})) resources[id] = entry;
   return {
     meta: { 'cost-types': COST_TYPES, 'default-alto-network-map': NETMAP_ID },
     resources,

@@ -65,6 +65,12 @@ export function aneProperties(props: ElementProps, wanted: readonly string[]): R
   return out;
 }
 
+/**
+ * The property-map part's meta member listing asked-for property names the resource does not
+ * offer, which the answer leaves out (an extension member: RFC 7285 §8.3.7 clients ignore it).
+ */
+export const SKIPPED_PROPERTIES = 'xdom-skipped-properties';
+
 /** One flow's path vector: its ANE names in path order. */
 export function pathVectorOf(answer: PathVectorAnswer, flow: string): string[] | undefined {
   return answer.paths.get(flow)?.map(aneName);
@@ -72,7 +78,7 @@ export function pathVectorOf(answer: PathVectorAnswer, flow: string): string[] |
 
 /**
  * The property-map part (RFC 9275 §7.2.6, §7.3.6): one entry per ANE that appears in `used`; the map
- * is `{}` when no property was asked for. It depends on the path-vector part, and, when
+ * is `{}` when no property was asked for (or none this resource offers: `skipped` says which). It depends on the path-vector part, and, when
  * persistent-entity-id was asked for, on the resources that define persistent ANEs
  * (`persistent`, RFC 9275 §7.2.6 / §7.3.6).
  */
@@ -82,9 +88,10 @@ export function propertyPart(
   wanted: readonly string[],
   root: VersionTag,
   persistent: VersionTag[] = [],
+  skipped: readonly string[] = [],
 ): Record<string, unknown> {
   const map: Record<string, Record<string, unknown>> = {};
-  if (wanted.length > 0) {
+  if (wanted.length > 0 || skipped.length > 0) {
     for (const [name, props] of answer.elements) {
       const ane = aneName(name);
       if (!used.has(ane)) continue;
@@ -94,5 +101,8 @@ export function propertyPart(
     }
   }
   const deps = wanted.includes(PERSISTENT_ENTITY_ID) ? [root, ...persistent] : [root];
-  return { meta: { 'dependent-vtags': deps }, 'property-map': map };
+  const meta: Record<string, unknown> = { 'dependent-vtags': deps };
+  // Names asked for that this resource does not offer (alto/requests.ts decodeCostCommon).
+  if (skipped.length > 0) meta[SKIPPED_PROPERTIES] = [...skipped];
+  return { meta, 'property-map': map };
 }

@@ -23,6 +23,8 @@ import type { NetworkMap } from './netmap.js';
 import { prefixText } from './netmap.js';
 import type { VersionTag } from '../model/answer.js';
 import { vtagOf } from './vtag.js';
+import { SKIPPED_PROPERTIES } from './pathvector.js';
+import { isPropertyName } from './requests.js';
 
 type Values = Record<string, unknown>;
 
@@ -107,10 +109,16 @@ export class PropertyMaps {
   async filtered(entities: string[], properties: string[]): Promise<Record<string, unknown>> {
     const offered = new Set(Object.values(this.mappings).flat());
     const props: string[] = [];
+    // A well-formed property name this map does not offer is answered without it and named in
+    // meta (RFC 9240 §8.6 makes the error a MAY; as for ANE properties, alto/requests.ts
+    // decodeCostCommon); one that is no property name at all is an error.
+    const skipped: string[] = [];
     for (const raw of properties) {
       const name = raw.startsWith('.') ? raw.slice(1) : raw;
-      if (!offered.has(name)) throw AltoError.value('properties', raw, `'${raw}' is not a property this map offers (${[...offered].join(', ')})`);
-      if (!props.includes(name)) props.push(name);
+      if (!isPropertyName(raw)) throw AltoError.value('properties', raw, `'${raw}' is not a property name (RFC 9240 §5.2); this map offers ${[...offered].join(', ')}`);
+      if (!offered.has(name)) {
+        if (!skipped.includes(raw)) skipped.push(raw);
+      } else if (!props.includes(name)) props.push(name);
     }
     const map = Object.create(null) as Record<string, Values>;
     const anes = this.anes ? await this.anes.entries() : undefined;
@@ -148,7 +156,9 @@ export class PropertyMaps {
       }
     }
     // Like a filtered network map (RFC 7285 §11.3.1.6), the answer carries the full map's vtag.
-    return { meta: { 'dependent-vtags': this.dependsOn, vtag: vtagOf(this.resourceId, await this.fullMap()) }, 'property-map': map };
+    const meta: Record<string, unknown> = { 'dependent-vtags': this.dependsOn, vtag: vtagOf(this.resourceId, await this.fullMap()) };
+    if (skipped.length > 0) meta[SKIPPED_PROPERTIES] = skipped;
+    return { meta, 'property-map': map };
   }
 
   private effectiveValues(p: Prefix): Values {

@@ -30,12 +30,34 @@ export interface CostRequest<N extends CostTypeName> {
   costType: N;
   constraints: Constraint[];
   anePropertyNames: string[];
+  /** Well-formed ANE property names the resource does not offer: answered without them. */
+  skippedAneProperties: string[];
+}
+
+/**
+ * An EntityPropertyName (RFC 9240 §5.2: an optional `<resource-id>.` and a property type of
+ * letters, digits, '-', ':', '_'). A name outside this syntax is a bad request; a well-formed
+ * name the resource does not offer is not (see decodeCostCommon).
+ */
+const PROPERTY_NAME = /^([A-Za-z0-9:@_-]{0,64}\.)?[A-Za-z0-9:_-]{1,64}$/;
+
+export function isPropertyName(raw: string): boolean {
+  return PROPERTY_NAME.test(raw) && !raw.endsWith(':');
 }
 
 /**
  * The members every cost request shares: cost-type against the resource's offer, constraints
  * (none on a path-vector resource, RFC 9275 §7.2.4 / §7.3.4), no multi-cost (not offered, RFC 8189),
- * and `ane-property-names` on path-vector resources (RFC 9275 §7.2, §8.2).
+ * and `ane-property-names` on path-vector resources (RFC 9275 §7.2.3, §7.3.3).
+ *
+ * ANE property names the resource does not offer: RFC 9275 §7.2.3 / §7.3.3 say a client MUST
+ * ask only for names in the resource's `ane-property-names` capability, and nothing about what
+ * the server does when one does not; RFC 9240 §8.6 lets a property map answer an undefined
+ * property name with E_INVALID_FIELD_VALUE (a MAY, not a MUST). Clients ask for names of their
+ * own (openalto's asks `next_hop` and `as_path` by default, docs/interop.md), and one unknown
+ * name must not cost them the path vectors: the answer carries the names we have, and the
+ * property map part's meta lists the ones skipped (`xdom-skipped-properties`, an extra member
+ * other clients ignore, RFC 7285 §8.3.7). Malformed names are still refused.
  */
 export function decodeCostCommon<N extends CostTypeName>(body: Body, offered: readonly N[], aneProperties?: readonly string[]): CostRequest<N> {
   if (body['multi-cost-types'] !== undefined) {
@@ -50,17 +72,20 @@ export function decodeCostCommon<N extends CostTypeName>(body: Body, offered: re
   const constraints = parseConstraints(list);
   const names = (body['ane-property-names'] as string[] | undefined) ?? [];
   const anePropertyNames: string[] = [];
+  const skippedAneProperties: string[] = [];
   if (aneProperties) {
-    for (const raw of names) {
+    names.forEach((raw) => {
+      if (!isPropertyName(raw)) {
+        throw AltoError.value('ane-property-names', raw, `'${raw}' is not an ANE property name (RFC 9240 §5.2: letters, digits, '-', ':', '_', at most 64)`);
+      }
       // A leading dot and none name the same self-defined property (RFC 9240 drafts wrote ".x").
       const name = raw.startsWith('.') ? raw.slice(1) : raw;
       if (!aneProperties.includes(name)) {
-        throw AltoError.value('ane-property-names', raw, `'${raw}' is not an ANE property this resource offers (${aneProperties.join(', ')})`);
-      }
-      if (!anePropertyNames.includes(name)) anePropertyNames.push(name);
-    }
+        if (!skippedAneProperties.includes(raw)) skippedAneProperties.push(raw);
+      } else if (!anePropertyNames.includes(name)) anePropertyNames.push(name);
+    });
   }
-  return { costType, constraints, anePropertyNames };
+  return { costType, constraints, anePropertyNames, skippedAneProperties };
 }
 
 export function decodeCostmapFilter<N extends CostTypeName>(

@@ -6,8 +6,10 @@
  *
  * PID-level costs (cost maps) are the costs between the PIDs' representative endpoints (the
  * first address of a domain's first prefix): a PID is a domain here, and one path per pair
- * of domains stands for all of them. The default PID has no representative: its pairs are
- * undefined and left out (RFC 7285 §11.2.3.6 lets undefined pairs be omitted).
+ * of domains stands for all of them. At the orchestrator the default PID has no
+ * representative: its pairs are undefined and left out (RFC 7285 §11.2.3.6 lets undefined
+ * pairs be omitted). At an agent it has one (`outside`): the rest of the Internet, reached
+ * through the domain's default route.
  */
 import { dict } from '../wire/answer.js';
 import type { PathVectorAnswer, VersionTag } from '../model/answer.js';
@@ -40,6 +42,11 @@ export class AltoService {
     private readonly source: FlowCostSource,
     /** The vtags of the property maps that define persistent ANEs (an agent's own), if any. */
     private readonly persistent?: () => Promise<VersionTag[]>,
+    /**
+     * The endpoint standing for the default PID, and where its traffic enters (an agent's:
+     * DomainAltoSource.outside); without one the default PID's pairs are undefined.
+     */
+    private readonly outside?: { address: string; ingress: string },
   ) {}
 
   networkMap(pids?: string[], families?: Family[]): Record<string, unknown> {
@@ -74,7 +81,7 @@ export class AltoService {
   }
 
   /** The path-vector cost map (RFC 9275 §7): PID pairs' ANE paths, and their properties. */
-  async costMapPv(resourceId: string, srcs: string[] | undefined, dsts: string[] | undefined, properties: string[]): Promise<PvAnswer> {
+  async costMapPv(resourceId: string, srcs: string[] | undefined, dsts: string[] | undefined, properties: string[], skipped: string[] = []): Promise<PvAnswer> {
     const { answer, pairs } = await this.pidPaths(srcs, dsts);
     const map: Record<string, Record<string, string[]>> = {};
     const used = new Set<string>();
@@ -87,11 +94,16 @@ export class AltoService {
     const content = { 'cost-map': map };
     const vtag = vtagOf(`${resourceId}.costmap`, content);
     const root = { meta: { vtag, 'dependent-vtags': [this.netmap.vtag], 'cost-type': COST_TYPES['path-vector'] }, ...content };
-    return { root, props: propertyPart(answer, used, properties, vtag, await this.persistentDeps(properties)) };
+    return { root, props: propertyPart(answer, used, properties, vtag, await this.persistentDeps(properties), skipped) };
   }
 
-  /** Numerical endpoint costs (RFC 7285 §11.5.1) for the pairs asked. */
-  async endpointCost(costType: NumericalCostTypeName, pairs: Pair[], constraints: Constraint[]): Promise<Record<string, unknown>> {
+  /**
+   * Numerical endpoint costs (RFC 7285 §11.5.1) for the pairs asked. RFC 7285 §11.5.1.6 gives
+   * the answer no vtag; it carries one anyway (`<resource-id>`, the content's hash), since
+   * openalto's client reads `meta.vtag` of every endpoint cost answer and fails without it
+   * (docs/interop.md), and an extra member is ignored by others (RFC 7285 §8.3.7).
+   */
+  async endpointCost(costType: NumericalCostTypeName, pairs: Pair[], constraints: Constraint[], resourceId = 'endpointcost'): Promise<Record<string, unknown>> {
     const answer = await this.source.flowCost(pairs.map(flowOf));
     const map: Record<string, Record<string, number>> = {};
     pairs.forEach((p, i) => {
@@ -100,14 +112,15 @@ export class AltoService {
       if (v === undefined || !satisfies(v, constraints)) return;
       (map[p.src.text] ??= {})[p.dst.text] = v;
     });
-    return { meta: { 'cost-type': COST_TYPES[costType] }, 'endpoint-cost-map': map };
+    const content = { 'endpoint-cost-map': map };
+    return { meta: { vtag: vtagOf(resourceId, content), 'cost-type': COST_TYPES[costType] }, ...content };
   }
 
   /**
    * The path-vector endpoint cost service (RFC 9275 §8): over each pair's whole path, or
    * (`state`) over the compressed resource state, whose ANEs are the shared constraints.
    */
-  async endpointCostPv(resourceId: string, pairs: Pair[], properties: string[], over: 'path' | 'state' = 'path'): Promise<PvAnswer> {
+  async endpointCostPv(resourceId: string, pairs: Pair[], properties: string[], over: 'path' | 'state' = 'path', skipped: string[] = []): Promise<PvAnswer> {
     const flows = pairs.map(flowOf);
     const answer = over === 'state' ? await this.source.rsa(flows, 'compressed') : await this.source.flowCost(flows);
     const map: Record<string, Record<string, string[]>> = {};
@@ -121,7 +134,7 @@ export class AltoService {
     const content = { 'endpoint-cost-map': map };
     const vtag: VersionTag = vtagOf(`${resourceId}.ecs`, content);
     const root = { meta: { vtag, 'cost-type': COST_TYPES['path-vector'] }, ...content };
-    return { root, props: propertyPart(answer, used, properties, vtag, await this.persistentDeps(properties)) };
+    return { root, props: propertyPart(answer, used, properties, vtag, await this.persistentDeps(properties), skipped) };
   }
 
   /** Flow cost service (draft-gao-alto-fcs): one cost per flow, per-flow errors beside. */
@@ -159,19 +172,26 @@ export class AltoService {
     return this.persistent && properties.includes(PERSISTENT_ENTITY_ID) ? this.persistent() : [];
   }
 
-  /** One walk for every (src PID, dst PID) pair of domain PIDs asked for. */
+  /**
+   * One walk for every (src PID, dst PID) pair asked for: domain PIDs by their representative,
+   * the default PID by `outside` where there is one (never default to default: traffic that
+   * only crosses the domain has no one path to stand for it).
+   */
   private async pidPaths(srcs?: string[], dsts?: string[]): Promise<{ answer: PathVectorAnswer; pairs: Map<string, [string, string]> }> {
+    const def = this.netmap.defaultPid;
+    const endpoint = (n: string) => (n === def ? this.outside?.address : this.netmap.representativeOf(n));
     const all = this.netmap.pids.map((p) => p.name);
-    const pick = (l?: string[]) => (l ?? all).filter((n) => this.netmap.representativeOf(n) !== undefined);
+    const pick = (l?: string[]) => (l ?? all).filter((n) => endpoint(n) !== undefined);
     const flows: FlowSpec[] = [];
     const pairs = new Map<string, [string, string]>();
     for (const s of pick(srcs)) {
       for (const d of pick(dsts)) {
-        const src = this.netmap.representativeOf(s) as string;
-        const dst = this.netmap.representativeOf(d) as string;
+        if (s === def && d === def) continue;
+        const src = endpoint(s) as string;
+        const dst = endpoint(d) as string;
         if (src.includes(':') !== dst.includes(':')) continue;
         const id = `p${flows.length}`;
-        flows.push({ id, src, dst, ingress: null });
+        flows.push({ id, src, dst, ingress: s === def ? (this.outside?.ingress ?? null) : null });
         pairs.set(id, [s, d]);
       }
     }

@@ -21,6 +21,7 @@ export interface AgentsFlags {
   host: string;
   quiet?: boolean;
   bodyLimit: number;
+  coalesceMs?: number;
 }
 
 export async function runAgents(flags: AgentsFlags): Promise<void> {
@@ -57,6 +58,7 @@ export async function runAgents(flags: AgentsFlags): Promise<void> {
     host: flags.host,
     orchestratorPort: null,
     bodyLimit: flags.bodyLimit,
+    ...(flags.coalesceMs !== undefined ? { coalesceMs: flags.coalesceMs } : {}),
     ...(flags.quiet ? {} : { log: (l: string) => console.error(l) }),
   });
   console.error(`${domains.length} agents serving on ${flags.host} after ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -3,7 +3,7 @@
  * picks the resource by media type (and cost metric), sends the request, prints a table
  * (or the raw answer with --raw). `xdom discover <address>`: RFC 8686 discovery.
  */
-import { ask, pickResource, readDirectory, ALTO_MEDIA, multipartOf, type AltoAnswer } from '../client/alto.js';
+import { ask, checkEndpointMap, endpointFilter, pickResource, readDirectory, ALTO_MEDIA, multipartOf, type AltoAnswer, type Pair } from '../client/alto.js';
 import { DnsDiscovery } from '../lookup/dns.js';
 import { RegistryLookup } from '../lookup/registry.js';
 import { loadRegistry } from './load.js';
@@ -28,7 +28,19 @@ const SEED_FLOWS = ['10.0.1.100,10.0.2.100', '10.0.1.101,10.0.3.100'];
 const METRICS: Record<string, string> = { 'as-hopcount': 'priv:xdom-as-hopcount' };
 const typed = (a: string) => `${a.includes(':') ? 'ipv6' : 'ipv4'}:${a}`;
 
-export async function runAlto(what: What, url: string, flags: AltoFlags): Promise<void> {
+type ListFlag = 'flow' | 'constraint' | 'srcPid' | 'dstPid' | 'entity' | 'property';
+
+export async function runAlto(what: What, url: string, given: Omit<AltoFlags, ListFlag> & Partial<Pick<AltoFlags, ListFlag>>): Promise<void> {
+  // Repeatable options have no default (so help shows none): absent is empty.
+  const flags: AltoFlags = {
+    ...given,
+    flow: given.flow ?? [],
+    constraint: given.constraint ?? [],
+    srcPid: given.srcPid ?? [],
+    dstPid: given.dstPid ?? [],
+    entity: given.entity ?? [],
+    property: given.property ?? [],
+  };
   const dir = await readDirectory(url);
   const metric = METRICS[flags.metric] ?? flags.metric;
   const pairs = (flags.flow.length > 0 ? flags.flow : SEED_FLOWS).map((t) => {
@@ -60,13 +72,13 @@ export async function runAlto(what: What, url: string, flags: AltoFlags): Promis
     }
     case 'endpointcost': {
       const res = pickResource(dir, ALTO_MEDIA.endpointcost, ALTO_MEDIA.endpointcostparams, metric);
-      r = await ask('POST', res.uri, res.mediaType, res.accepts, { 'cost-type': numerical, 'endpoint-flows': pairs.map((p) => ({ srcs: [typed(p.src)], dsts: [typed(p.dst)] })), ...constraints });
+      r = await ask('POST', res.uri, res.mediaType, res.accepts, { 'cost-type': numerical, ...endpointFilter(res, pairs), ...constraints });
       break;
     }
     case 'pathvector': {
       const root = flags.costmap ? ALTO_MEDIA.costmap : ALTO_MEDIA.endpointcost;
       const res = pickResource(dir, multipartOf(root), flags.costmap ? ALTO_MEDIA.costmapfilter : ALTO_MEDIA.endpointcostparams, 'ane-path');
-      const input = flags.costmap ? pids : { 'endpoint-flows': pairs.map((p) => ({ srcs: [typed(p.src)], dsts: [typed(p.dst)] })) };
+      const input = flags.costmap ? pids : endpointFilter(res, pairs);
       r = await ask('POST', res.uri, res.mediaType, res.accepts, { 'cost-type': pv, 'ane-property-names': props, ...input });
       break;
     }
@@ -87,15 +99,19 @@ export async function runAlto(what: What, url: string, flags: AltoFlags): Promis
       break;
     }
   }
-  if (flags.raw || r.status !== 200) {
+  if (flags.raw || r.status !== 200 || r.parseError) {
     console.log(`HTTP ${r.status}\nContent-Type: ${r.contentType}\n\n${r.text}`);
-    if (r.status !== 200) process.exitCode = 1;
+    if (r.parseError && !flags.raw) console.error(`xdom: the answer does not parse: ${r.parseError}`);
+    if (r.status !== 200 || r.parseError) process.exitCode = 1;
     return;
   }
-  console.log(render(what, r).join('\n'));
+  const warnings: string[] = [];
+  console.log(render(what, r, flags.costmap ? undefined : pairs, warnings).join('\n'));
+  for (const w of warnings) console.error(`xdom: warning: ${w}`);
 }
 
-function render(what: What, r: AltoAnswer): string[] {
+/** `pairs`: the endpoint pairs asked, whose answers are checked against them (checkEndpointMap). */
+function render(what: What, r: AltoAnswer, pairs: Pair[] | undefined, warnings: string[]): string[] {
   const body = r.parts[0]?.json as Record<string, any>;
   const rows: string[][] = [];
   const more: string[][] = [];
@@ -109,10 +125,14 @@ function render(what: What, r: AltoAnswer): string[] {
       for (const [pid, g] of Object.entries<any>(body['network-map'])) rows.push([pid, [...(g.ipv4 ?? []), ...(g.ipv6 ?? [])].join(' ')]);
       break;
     case 'costmap':
-    case 'endpointcost': {
       rows.push(['source', 'destination', body.meta['cost-type']['cost-metric']]);
-      const map = body['cost-map'] ?? body['endpoint-cost-map'];
-      for (const [s, row] of Object.entries<any>(map)) for (const [d, c] of Object.entries(row)) rows.push([s, d, String(c)]);
+      for (const [s, row] of Object.entries<any>(body['cost-map'])) for (const [d, c] of Object.entries(row)) rows.push([s, d, String(c)]);
+      break;
+    case 'endpointcost': {
+      rows.push(['source', 'destination', body.meta?.['cost-type']?.['cost-metric'] ?? 'cost']);
+      const checked = checkEndpointMap(body['endpoint-cost-map'], pairs ?? []);
+      warnings.push(...checked.warnings);
+      for (const { src, dst, value } of checked.rows) rows.push([src, dst, String(value)]);
       break;
     }
     case 'flowcost':
@@ -126,9 +146,20 @@ function render(what: What, r: AltoAnswer): string[] {
       break;
     case 'pathvector': {
       const props = (r.parts[1]?.json as any)?.['property-map'] ?? {};
-      const map = body['cost-map'] ?? body['endpoint-cost-map'];
       rows.push(['source', 'destination', 'path vector']);
-      for (const [s, row] of Object.entries<any>(map)) for (const [d, path] of Object.entries<string[]>(row)) rows.push([s, d, path.join(' ')]);
+      const entries: { src: string; dst: string; value: unknown }[] = [];
+      if (pairs) {
+        const checked = checkEndpointMap(body['endpoint-cost-map'], pairs);
+        warnings.push(...checked.warnings);
+        entries.push(...checked.rows);
+      } else {
+        for (const [s, row] of Object.entries<any>(body['cost-map'] ?? {})) for (const [d, v] of Object.entries(row)) entries.push({ src: s, dst: d, value: v });
+      }
+      for (const { src, dst, value } of entries) {
+        // RFC 9275 §6.3.3: a path vector is an array of ANE names.
+        if (!Array.isArray(value) || !value.every((n) => typeof n === 'string')) throw new Error(`the path vector of ${src} -> ${dst} is not an array of ANE names`);
+        rows.push([src, dst, value.join(' ')]);
+      }
       more.push(['ane', 'properties']);
       for (const [a, p] of Object.entries<any>(props)) more.push([a, Object.entries(p).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ')]);
       break;

@@ -14,6 +14,7 @@
  * Everything shows in the servers' GET /xdom-alto/stats under `kafka` and `telemetry`.
  */
 import type { Command } from 'commander';
+import { Gauge, type Registry } from 'prom-client';
 import type { AneDirectory } from '../alto/propmap.js';
 import { AltoService, type FlowCostSource } from '../alto/service.js';
 import type { PathVectorAnswer } from '../model/answer.js';
@@ -71,6 +72,7 @@ export async function startKafka(net: RunningNetwork, flags: KafkaFlags, log?: (
       intakes.set(a.domain, intake);
       await intake.start();
       extras(net, a.domain).telemetry = () => intake.stats(true);
+      if (a.metrics) telemetryMetrics(a.metrics.registry, intake);
     }
     if (flags.kafka === undefined) return rt;
     const k: KafkaOptions = { brokers: parseBrokers(flags.kafka), prefix: flags.kafkaTopicPrefix ?? 'alto.' };
@@ -88,6 +90,7 @@ export async function startKafka(net: RunningNetwork, flags: KafkaFlags, log?: (
       stops.push(a.service.clock.events.subscribe((e) => pub.trigger(e.tag)));
       pub.trigger(a.service.clock.version());
       extras(net, a.domain).kafka = () => ({ sink: s.stats(), maps: pub.s, topics: pub.topics() });
+      if (a.metrics) sinkMetrics(a.metrics.registry, s);
     }
     const orch = net.orchestrator;
     if (orch?.alto) {
@@ -107,12 +110,44 @@ export async function startKafka(net: RunningNetwork, flags: KafkaFlags, log?: (
       const v = versions;
       pub.trigger('start');
       extras(net, 'orchestrator').kafka = () => ({ sink: s.stats(), maps: pub.s, topics: pub.topics(), versions: v.stats() });
+      sinkMetrics(orch.metrics.registry, s);
     }
     return rt;
   } catch (e) {
     await rt.close();
     throw e;
   }
+}
+
+/** Telemetry intake counters on a server's /metrics (read when scraped). */
+function telemetryMetrics(registry: Registry, intake: TelemetryIntake): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'xdom_telemetry_rejected_total',
+    help: 'telemetry messages skipped, by kind (docs/telemetry.md)',
+    labelNames: ['kind'],
+    registers,
+    collect() {
+      for (const [kind, n] of Object.entries(intake.stats().rejected)) this.set({ kind }, n);
+    },
+  });
+  const g = (name: string, help: string, read: () => number) =>
+    new Gauge({ name, help, registers, collect() { this.set(read()); } });
+  g('xdom_telemetry_messages_total', 'telemetry messages read', () => intake.stats().messages);
+  g('xdom_telemetry_samples_total', 'counter samples applied', () => intake.stats().samples);
+  g('xdom_telemetry_consumer_restarts_total', 'times the intake consumer was rebuilt (broker away)', () => intake.stats().consumer.restarts);
+}
+
+/** Publication counters on a server's /metrics; one set per registry (a demo's agents share a sink). */
+function sinkMetrics(registry: Registry, sink: KafkaSink): void {
+  if (registry.getSingleMetric('xdom_kafka_records_sent_total')) return;
+  const registers = [registry];
+  const g = (name: string, help: string, read: () => number) =>
+    new Gauge({ name, help, registers, collect() { this.set(read()); } });
+  g('xdom_kafka_records_sent_total', 'records published to Kafka', () => sink.stats().sent);
+  g('xdom_kafka_records_queued', 'records waiting for the broker', () => sink.stats().queued);
+  g('xdom_kafka_records_dropped_total', 'records dropped past the queue bound', () => sink.stats().dropped);
+  g('xdom_kafka_send_retries_total', 'sends tried again (broker away)', () => sink.stats().retries);
 }
 
 /** A flow-cost source whose concurrent identical queries share one walk. */

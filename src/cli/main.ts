@@ -19,7 +19,11 @@ import { ALTO_RESOURCES, runAlto, runDiscover } from './alto.js';
 import { runSchema, runValidate } from './validate.js';
 import { runTopoGenerate } from './topo.js';
 import { runAgents } from './agents.js';
+import { runSimSet } from './sim.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
+import { securityOptions } from './security-options.js';
+import { runCerts } from './certs.js';
+import { runToken } from './token.js';
 import { kafkaOptions } from './kafka.js';
 
 /** An option's integer parser: whole numbers from min to max, else `what` as the error. */
@@ -31,6 +35,11 @@ const integer = (min: number, max: number, what: string) => (v: string): number 
 const port = integer(0, 65535, 'a port is 0-65535');
 const millis = integer(1, 3_600_000, 'a time in ms, 1 to 3600000');
 const age = integer(0, 86_400_000, 'a time in ms, 0 (no cache) to 86400000');
+const coalesce = integer(0, 3_600_000, 'a time in ms, 0 (every change its own version) to 3600000');
+const watchMode = (v: string): 'push' | 'poll' => {
+  if (v !== 'push' && v !== 'poll') throw new InvalidArgumentError('push or poll');
+  return v;
+};
 const positiveBytes = (v: string): number => {
   const n = bytes(v);
   if (n < 1) throw new InvalidArgumentError('a size of at least 1 byte');
@@ -60,12 +69,16 @@ kafkaOptions(program
   .option('--domains <dir>', 'directory of domain files and a registry (default: domains/example)')
   .option('--timeout <ms>', 'how long agents and the orchestrator wait for an agent', millis, 10_000)
   .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
+  .option('--tls [dir]', 'serve over mTLS: the certificates of `xdom certs --out DIR`, or made now (needs openssl)')
+  .option('--no-dynamics', 'keep the network still (ignore the domain files’ dynamics)')
+  .option('--admin-token-file <file>', 'the agents’ admin token for `xdom sim set` (default: a new random token, printed)')
+  .option('--coalesce-ms <ms>', 'agents: changes closer together than this are one version', coalesce, 200)
   .option('-q, --quiet', 'no request log'))
   .action(runDemo);
 
-/** The options every long-running server takes. */
-function serverOptions(cmd: Command, defaultPort: number, waitsFor: string): Command {
-  return kafkaOptions(cmd)
+/** The options every long-running server takes (and TLS, tokens, limits: security-options.ts; Kafka: kafka.ts). */
+function serverOptions(cmd: Command, defaultPort: number, waitsFor: string, defaultRate = 0): Command {
+  return kafkaOptions(securityOptions(cmd, defaultRate))
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--port <n>', 'port', port, defaultPort)
     .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)
@@ -78,10 +91,30 @@ serverOptions(
     .command('agent')
     .description("serve one domain's agent")
     .requiredOption('--domain <file>', 'the domain file')
-    .requiredOption('--registry <file>', 'the registry: where the next domains’ agents are'),
+    .requiredOption('--registry <file>', 'the registry: where the next domains’ agents are')
+    .option('--coalesce-ms <ms>', 'changes closer together than this are one version', coalesce, 200),
   8081,
   'the next agent',
-).action(runAgent);
+)
+  .option('--no-dynamics', 'keep a sim domain still (ignore the file’s dynamics)')
+  .option('--admin-token-file <file>', 'serve POST /xdom-alto/admin/sim (xdom sim set) to holders of this token')
+  .action(runAgent);
+
+const bps = integer(0, Number.MAX_SAFE_INTEGER, 'a bandwidth in bit/s, a whole number');
+program
+  .command('sim')
+  .description('change a simulated domain at run time (through its agent’s admin route)')
+  .command('set')
+  .description('set a link’s or border’s available bandwidth, or take it down or up')
+  .argument('<url>', 'the agent, e.g. http://127.0.0.1:8083/xdom-alto')
+  .requiredOption('--link <id>', 'the link or border id (e.g. ilink0)')
+  .option('--available <bps>', 'available bandwidth, bit/s', bps)
+  .option('--down', 'take it down (paths avoid it)')
+  .option('--up', 'bring it back up')
+  .option('--token <token>', 'the admin token (or --token-file, or XDOM_ADMIN_TOKEN)')
+  .option('--token-file <file>', 'a file holding the admin token')
+  .option('--timeout <ms>', 'how long to wait for the agent', millis, 10_000)
+  .action(runSimSet);
 
 serverOptions(
   program
@@ -91,38 +124,59 @@ serverOptions(
     .option('--strategy <walk>', 'how domains are asked: batched, recursive or naive', strategy, 'batched')
     .option('--cache-max-age <ms>', 'batched walk: how long a domain version is trusted before it is revalidated (0: no cache)', age, 1000)
     .option('--max-answer-bytes <size>', 'largest agent answer read', positiveBytes, 64 * 1024 * 1024)
-    .option('--deadline <ms>', 'the most one query may take; flows still walking then fault agent-unreachable', millis, 60_000),
+    .option('--deadline <ms>', 'the most one query may take; flows still walking then fault agent-unreachable', millis, 60_000)
+    .option('--cache-max-bytes <size>', 'the cache\'s memory budget (estimated); least recently used entries go first', positiveBytes, 512 * 1024 * 1024)
+    .option('--stale-if-error <ms>', 'how long past --cache-max-age cached answers of a domain whose agent is down are served, marked stale (RFC 5861)', age, 300_000)
+    .option('--watch <how>', 'how domain changes are learnt: push (agents\' update streams) or poll (each agent every second)', watchMode, 'push'),
   8080,
   'an agent',
+  200,
 ).action(runOrchestrator);
+
+program
+  .command('certs')
+  .description('make a development CA and a certificate per domain, the orchestrator and a scheduler (needs openssl)')
+  .requiredOption('--out <dir>', 'directory to write')
+  .option('--domains <dir>', 'the network (default: domains/example)')
+  .option('--host <name>', 'another name or address the certificates are valid for (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--days <n>', 'validity', integer(1, 3650, '1 to 3650 days'), 30)
+  .option('--force', 'replace a CA already in --out')
+  .action(runCerts);
+
+program
+  .command('token')
+  .description('make a bearer token for --tokens: prints the token, and the line to add to the tokens file')
+  .argument('<name>', 'who it is for (a scheduler)')
+  .action(runToken);
 
 program
   .command('query')
   .description('ask an agent or the orchestrator about flows (default: the demo orchestrator, the seed’s two flows)')
-  .argument('[url]', 'base URL of an agent or the orchestrator', 'http://127.0.0.1:8080/xdom-alto')
-  .option('-f, --flow <src,dst[,ingress]>', 'a flow (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-  .addOption(new Option('-r, --route <route>', 'which lookup').choices(['flow-cost', 'as-path', 'rsa']).default('flow-cost'))
+  .argument('[url]', 'base URL of an agent or the orchestrator ($XDOM_URL)', process.env.XDOM_URL ?? 'http://127.0.0.1:8080/xdom-alto')
+  .option('-f, --flow <src,dst[,ingress]>', 'a flow (repeatable; default: the seed’s two flows)', (v: string, acc: string[] = []) => [...acc, v])
+  .addOption(new Option('-r, --route <route>', 'which lookup (default: flow-cost where the server has it, else as-path)').choices(['flow-cost', 'as-path', 'rsa']))
   .addOption(new Option('--form <form>', 'answer form to ask for').choices(['simple', 'aggregation', 'multipart']).default('aggregation'))
   .addOption(new Option('--request <form>', 'request form to send').choices(['simple', 'alto']).default('alto'))
   .option('--raw', 'print the raw answer (headers and body) instead of a table')
   .action(runQuery);
 
-const collect = (v: string, acc: string[]) => [...acc, v];
+/** A repeatable option's values; no default value, so help shows no `(default: [])`. */
+const collect = (v: string, acc: string[] = []) => [...acc, v];
 
 program
   .command('alto')
   .description('ask the RFC resources as a scheduler does: read the IRD, pick the resource by media type')
   .addArgument(new Argument('<resource>', 'what to ask').choices(ALTO_RESOURCES))
-  .argument('[url]', 'the server root or its IRD', 'http://127.0.0.1:8080/xdom-alto/')
-  .option('-f, --flow <src,dst>', 'an endpoint pair (repeatable; default: the seed’s two flows)', collect, [] as string[])
+  .argument('[url]', 'the server root or its IRD ($XDOM_URL)', process.env.XDOM_URL ?? 'http://127.0.0.1:8080/xdom-alto/')
+  .option('-f, --flow <src,dst>', 'an endpoint pair (repeatable; default: the seed’s two flows)', collect)
   .option('-m, --metric <metric>', 'routingcost, hopcount, as-hopcount, bw-available (or any metric the IRD lists)', 'routingcost')
-  .option('-c, --constraint <"op value">', 'a cost constraint, e.g. "le 4" (repeatable)', collect, [] as string[])
-  .option('--src-pid <pid>', 'a source PID (repeatable): filtered network or cost map', collect, [] as string[])
-  .option('--dst-pid <pid>', 'a destination PID (repeatable)', collect, [] as string[])
+  .option('-c, --constraint <"op value">', 'a cost constraint, e.g. "le 4" (repeatable)', collect)
+  .option('--src-pid <pid>', 'a source PID (repeatable): filtered network or cost map', collect)
+  .option('--dst-pid <pid>', 'a destination PID (repeatable)', collect)
   .option('--props <list>', 'ANE properties for pathvector, comma-separated')
   .option('--costmap', 'pathvector over PIDs (the cost-map flavour) instead of endpoints')
-  .option('--entity <id>', 'a property-map entity: an address, a prefix or networkmap.pid:<pid> (repeatable)', collect, [] as string[])
-  .option('--property <name>', 'a property to ask for (repeatable)', collect, [] as string[])
+  .option('--entity <id>', 'a property-map entity: an address, a prefix or networkmap.pid:<pid> (repeatable)', collect)
+  .option('--property <name>', 'a property to ask for (repeatable)', collect)
   .option('--raw', 'print the raw answer (headers and body) instead of a table')
   .action(runAlto);
 
@@ -130,7 +184,7 @@ program
   .command('discover')
   .description('find the ALTO server for an address: RFC 8686 U-NAPTR lookups, then the registry')
   .argument('<address>', 'an IPv4 or IPv6 address or prefix')
-  .option('--dns <server>', 'DNS server, addr or addr:port (repeatable; default: the system’s)', collect, [] as string[])
+  .option('--dns <server>', 'DNS server, addr or addr:port (repeatable; default: the system’s)', collect)
   .option('--registry <file>', 'the static registry to fall back on')
   .option('--service <tag>', 'U-NAPTR service parameter', 'ALTO:https')
   .option('--timeout <ms>', 'per DNS query', millis, 2000)
@@ -178,10 +232,23 @@ program
   .option('--base-port <n>', 'with --ases: the first agent\'s port in the generated registry', port)
   .option('--host <addr>', 'address to bind', '127.0.0.1')
   .option('--body-limit <size>', 'largest request body', bytes, 64 * 1024 * 1024)
+  .option('--coalesce-ms <ms>', 'changes closer together than this are one version', coalesce, 200)
   .option('-q, --quiet', 'no request log')
   .action(runAgents);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  console.error(`xdom: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(`xdom: ${describeError(e)}`);
   process.exitCode = 1;
 });
+
+/** One line for people: a file that is not there says so, not `ENOENT: no such file...`. */
+function describeError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err === 'object' && typeof err.path === 'string') {
+    if (err.code === 'ENOENT') return `${err.path}: no such file or directory`;
+    if (err.code === 'EACCES') return `${err.path}: permission denied`;
+    if (err.code === 'EISDIR') return `${err.path}: is a directory, not a file`;
+    if (err.code === 'ENOTDIR') return `${err.path}: a part of the path is not a directory`;
+  }
+  return e instanceof Error ? e.message : String(e);
+}

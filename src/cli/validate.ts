@@ -1,7 +1,7 @@
 /**
  * `xdom validate` and `xdom schema`.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from '../lookup/registry.js';
 import type { Domain } from '../topology/model.js';
@@ -12,6 +12,11 @@ import { expandFiles } from './load.js';
 
 export async function runValidate(paths: string[]): Promise<void> {
   const files = expandFiles(paths);
+  if (files.length === 0) {
+    console.error(`xdom: no domain or registry files (*.yaml, *.yml) in ${paths.join(', ')}`);
+    process.exitCode = 1;
+    return;
+  }
   const diagnostics: Diagnostic[] = [];
   const domains: Located<Domain>[] = [];
   let registry: Located<Registry> | undefined;
@@ -38,6 +43,7 @@ export async function runValidate(paths: string[]): Promise<void> {
 }
 
 export async function runSchema(flags: { out: string }): Promise<void> {
+  mkdirSync(flags.out, { recursive: true });
   for (const [name, schema] of [['domain.schema.json', domainSchema], ['registry.schema.json', registrySchema]] as const) {
     writeFileSync(join(flags.out, name), `${JSON.stringify(schema, null, 2)}\n`);
     console.log(`wrote ${join(flags.out, name)}`);

@@ -3,6 +3,7 @@
  * answer form, decode it. What `xdom query` uses; usable from code as well.
  */
 import { request } from 'undici';
+import { DEFAULT_MAX_ANSWER_BYTES, readCapped } from './bounded.js';
 import type { PathVectorAnswer } from '../model/answer.js';
 import type { FlowSpec } from '../model/flow.js';
 import type { RouteKind } from '../wire/answer.js';
@@ -17,6 +18,8 @@ export interface QueryOptions {
   timeoutMs?: number;
   /** rsa: raw resources or the compressed constraint set (default: the server's). */
   resourceState?: 'raw' | 'compressed';
+  /** Largest answer read (default 64 MiB). */
+  maxAnswerBytes?: number;
 }
 
 export interface QueryResult {
@@ -38,7 +41,7 @@ export async function queryFlows(baseUrl: string, flows: FlowSpec[], opts: Query
     body: req.body,
     signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
   });
-  const body = Buffer.from(await res.body.arrayBuffer());
+  const body = await readCapped(res.body, opts.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES, res.headers);
   const contentType = String(res.headers['content-type'] ?? '');
   const result: QueryResult = { status: res.statusCode, contentType, body };
   if (res.statusCode === 200) {

@@ -5,23 +5,26 @@
 import { AltoError } from '../model/errors.js';
 import type { Domain } from '../topology/model.js';
 import type { ControllerAdapter } from './adapter.js';
-import { SimController } from './sim.js';
+import { SimController, type SimOptions } from './sim.js';
 import { TelemetryController } from './telemetry.js';
 
-type Factory = (domain: Domain) => ControllerAdapter;
+/** What the CLI may ask of any adapter at start. */
+export type ControllerOptions = SimOptions;
 
-const kinds = new Map<string, Factory>([['sim', (d) => new SimController(d)]]);
+type Factory = (domain: Domain, opts: ControllerOptions) => ControllerAdapter;
+
+const kinds = new Map<string, Factory>([['sim', (d, o) => new SimController(d, o)]]);
 
 export function controllerKinds(): string[] {
   return [...kinds.keys()];
 }
 
-export function createController(domain: Domain): ControllerAdapter {
+export function createController(domain: Domain, opts: ControllerOptions = {}): ControllerAdapter {
   const factory = kinds.get(domain.controller.kind);
   if (!factory) {
     throw AltoError.value('controller/kind', domain.controller.kind, `unknown controller kind '${domain.controller.kind}' (known: ${controllerKinds().join(', ')})`);
   }
-  const inner = factory(domain);
+  const inner = factory(domain, opts);
   // Counters from Kafka topics, over any kind (issue 12): the intake is attached by cli/kafka.ts.
   return domain.telemetry ? new TelemetryController(inner, domain, domain.telemetry) : inner;
 }

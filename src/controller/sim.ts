@@ -6,21 +6,39 @@
  */
 import { createHash } from 'node:crypto';
 import type { FlowFault, FlowSpec } from '../model/flow.js';
+import { AltoError } from '../model/errors.js';
 import { parsePrefix } from '../model/ip.js';
 import { PrefixTable } from '../lookup/trie.js';
 import { switchOf, type Border, type Domain, type Link } from '../topology/model.js';
 import type { ControllerAdapter, NextHopResult, PathResult } from './adapter.js';
 import { EcmpGraph } from './ecmp.js';
 import { Fanout, type ControllerChange, type Listener } from '../live/feed.js';
+import { timeline, type Step } from './dynamics.js';
+
+export interface SimOptions {
+  /** Run the domain file's `dynamics` on timers (xdom demo and agent do; tests choose). */
+  dynamics?: boolean;
+}
+
+/** What an operator may change at run time (the agent's admin route, `xdom sim set`). */
+export interface SimChange {
+  element: string;
+  available?: number;
+  state?: 'up' | 'down';
+}
 
 export class SimController implements ControllerAdapter {
   readonly domain: string;
-  private readonly graph: EcmpGraph;
+  private graph: EcmpGraph;
+  /** Links and borders that are down: paths avoid them, their ports have nothing available. */
+  private readonly down = new Set<string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly links = new Map<string, Link>();
   private readonly borders = new Map<string, Border>(); // by port
   private readonly bordersById = new Map<string, Border>();
   private readonly borderByAddress = new Map<string, Border>();
   private readonly portBw = new Map<string, number>();
+  private readonly portElement = new Map<string, string>(); // port -> link or border id
   private readonly localHosts = new PrefixTable<string>(); // address/prefix -> attach port
   private readonly routes = new PrefixTable<string>(); // prefix -> egress port
   private readonly tag: string;
@@ -28,25 +46,26 @@ export class SimController implements ControllerAdapter {
 
   private readonly topology: Domain;
 
-  constructor(domain: Domain) {
+  constructor(domain: Domain, opts: SimOptions = {}) {
     // Its own copy: setAvailable changes it, the caller's value stays as loaded.
     const topology = structuredClone(domain);
     this.topology = topology;
     this.domain = topology.id;
     this.tag = createHash('sha1').update(JSON.stringify(topology)).digest('hex');
-    this.graph = new EcmpGraph(
-      topology.switches,
-      topology.links.map((l) => ({ id: l.id, a: switchOf(l.ports[0]), b: switchOf(l.ports[1]), cost: l.cost ?? 1 })),
-    );
+    this.graph = this.buildGraph();
     for (const l of topology.links) {
       this.links.set(l.id, l);
-      for (const p of l.ports) this.portBw.set(p, l.available);
+      for (const p of l.ports) {
+        this.portBw.set(p, l.available);
+        this.portElement.set(p, l.id);
+      }
     }
     for (const b of topology.borders) {
       this.borders.set(b.port, b);
       this.bordersById.set(b.id, b);
       this.borderByAddress.set(b.address, b);
       this.portBw.set(b.port, b.available);
+      this.portElement.set(b.port, b.id);
     }
     for (const p of topology.prefixes) {
       const parsed = parsePrefix(p.prefix);
@@ -61,6 +80,83 @@ export class SimController implements ControllerAdapter {
       const parsed = parsePrefix(r.prefix);
       if (parsed) this.routes.insert(parsed, r.egress);
     }
+    if (opts.dynamics) this.startDynamics();
+  }
+
+  /** The switch graph over the links that are up (rebuilt when one goes down or up). */
+  private buildGraph(): EcmpGraph {
+    const t = this.topology;
+    return new EcmpGraph(
+      t.switches,
+      t.links.filter((l) => !this.down.has(l.id)).map((l) => ({ id: l.id, a: switchOf(l.ports[0]), b: switchOf(l.ports[1]), cost: l.cost ?? 1 })),
+    );
+  }
+
+  /** One timer chain per dynamic: each step is applied, then the next one is armed. */
+  private startDynamics(): void {
+    for (const d of this.topology.dynamics ?? []) {
+      const el = this.links.get(d.element) ?? this.bordersById.get(d.element);
+      if (!el) continue; // validate reports it; a running agent ignores it
+      const plan = timeline(d, el.available);
+      const arm = () => {
+        const next = plan.next();
+        if (!next) return;
+        const t = setTimeout(() => {
+          this.timers.delete(t);
+          this.applyStep(next.step);
+          arm();
+        }, next.delayMs);
+        t.unref();
+        this.timers.add(t);
+      };
+      arm();
+    }
+  }
+
+  private applyStep(step: Step): void {
+    if ('available' in step) this.set({ element: step.element, available: step.available });
+    else this.set({ element: step.element, state: step.state });
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** The element ids an operator can change (links and borders). */
+  elementIds(): string[] {
+    return [...this.links.keys(), ...this.bordersById.keys()];
+  }
+
+  /**
+   * Change an element at run time: its available bandwidth (at most its capacity) and/or its
+   * state. A change that alters nothing is not reported (no new version for a no-op).
+   * A bad change is an AltoError (the admin route answers it as a 400).
+   */
+  set(change: SimChange): { available: number; state: 'up' | 'down' } {
+    const link = this.links.get(change.element);
+    const border = this.bordersById.get(change.element);
+    const el = link ?? border;
+    if (!el) throw AltoError.value('element', change.element, `${this.domain} has no link or border ${change.element} (it has ${this.elementIds().join(', ')})`);
+    if (change.available !== undefined && (!Number.isInteger(change.available) || change.available < 0 || change.available > el.capacity)) {
+      throw AltoError.value('available', change.available, `available must be a whole number of bit/s from 0 to the capacity ${el.capacity} of ${change.element}`);
+    }
+    const kinds: ControllerChange['kind'][] = [];
+    if (change.available !== undefined && change.available !== el.available) {
+      el.available = change.available;
+      if (link) for (const p of link.ports) this.portBw.set(p, el.available);
+      else if (border) this.portBw.set(border.port, el.available);
+      kinds.push('bandwidth');
+    }
+    if (change.state !== undefined && (change.state === 'down') !== this.down.has(change.element)) {
+      if (change.state === 'down') this.down.add(change.element);
+      else this.down.delete(change.element);
+      if (link) this.graph = this.buildGraph();
+      kinds.push('link');
+    }
+    const at = Date.now();
+    for (const kind of kinds) this.feed.emit({ kind, elements: [change.element], at });
+    return { available: el.available, state: this.down.has(change.element) ? 'down' : 'up' };
   }
 
   version(): string {
@@ -76,17 +172,10 @@ export class SimController implements ControllerAdapter {
    * the change feed says so, and the agent's clock gives the domain a new version.
    */
   setAvailable(element: string, bps: number): void {
-    const link = this.links.get(element);
-    const border = this.bordersById.get(element);
-    if (!link && !border) throw new Error(`${this.domain} has no element ${element}`);
-    if (link) {
-      link.available = bps;
-      for (const p of link.ports) this.portBw.set(p, bps);
-    } else if (border) {
-      border.available = bps;
-      this.portBw.set(border.port, bps);
-    }
-    this.feed.emit({ kind: 'bandwidth', elements: [element], at: Date.now() });
+    const el = this.links.get(element) ?? this.bordersById.get(element);
+    if (!el) throw new Error(`${this.domain} has no element ${element}`);
+    if (bps > el.capacity) el.capacity = bps; // tests may spoof more than the file's capacity
+    this.set({ element, available: bps });
   }
 
   ingressPort(ingress: string): string | undefined {
@@ -95,7 +184,9 @@ export class SimController implements ControllerAdapter {
   }
 
   async fetchBW(port: string): Promise<number | undefined> {
-    return this.portBw.get(port);
+    const bw = this.portBw.get(port);
+    if (bw === undefined) return undefined;
+    return this.down.has(this.portElement.get(port) ?? '') ? 0 : bw;
   }
 
   async elementProp(element: string, property: string): Promise<unknown> {
@@ -112,6 +203,8 @@ export class SimController implements ControllerAdapter {
         return link ? [...link.ports] : [border?.port];
       case 'kind':
         return link ? 'link' : 'border-link';
+      case 'state':
+        return this.down.has(element) ? 'down' : 'up';
       case 'routingcost':
         return routingCost(this.topology, link ?? (border as Border));
       default:
@@ -126,6 +219,7 @@ export class SimController implements ControllerAdapter {
     const egress = this.routes.match(flow.dst)?.value;
     const border = egress === undefined ? undefined : this.borders.get(egress);
     if (!border) return { ok: false, fault: this.fault('no-route', `${this.domain} has no route to ${flow.dst}`) };
+    if (this.down.has(border.id)) return { ok: false, fault: this.fault('no-route', `${this.domain}'s egress ${border.port} towards ${flow.dst} is down`) };
     if (border.port === start.port) {
       // Sending a flow back out of the port it came in by is a routing loop.
       return { ok: false, fault: this.fault('loop', `${this.domain} routes ${flow.dst} back out of its ingress ${border.port}`) };
@@ -165,6 +259,8 @@ export class SimController implements ControllerAdapter {
       if (port === undefined) {
         return { fault: this.fault('unknown-ingress', `${flow.ingress} is not a border port or border address of ${this.domain}`) };
       }
+      const b = this.borders.get(port);
+      if (b && this.down.has(b.id)) return { fault: this.fault('no-route', `${this.domain}'s ingress ${port} is down`) };
       return { port };
     }
     const attach = this.localHosts.match(flow.src)?.value;

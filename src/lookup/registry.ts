@@ -33,6 +33,50 @@ export interface ServiceLookup {
 
 const MEMO_MAX = 500_000;
 
+export interface RegistryProblem {
+  /** The field's path in the registry file, e.g. ['agents', 2, 'prefixes', 0]. */
+  path: (string | number)[];
+  value: string;
+  message: string;
+}
+
+/**
+ * Every problem of a registry that its schema cannot see, in file order: a prefix that does
+ * not parse (or has host bits set), a domain listed twice, one prefix listed for two entries
+ * (two agents, or one domain under two URIs: a lookup could answer either).
+ */
+export function registryProblems(registry: Registry): RegistryProblem[] {
+  const out: RegistryProblem[] = [];
+  const domains = new Map<string, number>();
+  const prefixes = new Map<string, { i: number; j: number }>();
+  registry.agents.forEach((agent, i) => {
+    const first = domains.get(agent.domain);
+    if (first !== undefined) {
+      out.push({ path: ['agents', i, 'domain'], value: agent.domain, message: `domain '${agent.domain}' is listed twice (also agents/${first})` });
+    } else domains.set(agent.domain, i);
+    agent.prefixes.forEach((text, j) => {
+      const prefix = parsePrefix(text);
+      if (!prefix) {
+        out.push({ path: ['agents', i, 'prefixes', j], value: text, message: `'${text}' is not an IPv4 or IPv6 prefix (address/length, host bits zero)` });
+        return;
+      }
+      const key = `${prefix.family}|${prefix.value}|${prefix.length}`;
+      const other = prefixes.get(key);
+      if (other === undefined) {
+        prefixes.set(key, { i, j });
+      } else if (other.i !== i) {
+        const o = registry.agents[other.i] as RegistryEntry;
+        out.push({
+          path: ['agents', i, 'prefixes', j],
+          value: text,
+          message: `prefix ${text} is also registered at agents/${other.i}/prefixes/${other.j} (${o.domain}, ${o.uri}); a lookup could answer either`,
+        });
+      }
+    });
+  });
+  return out;
+}
+
 export class RegistryLookup implements ServiceLookup {
   private readonly table = new PrefixTable<AgentRef>();
   private readonly byDomain = new Map<string, AgentRef>();
@@ -44,6 +88,8 @@ export class RegistryLookup implements ServiceLookup {
   private readonly memo = new Map<string, { agent: AgentRef; prefix: string } | null>();
 
   constructor(registry: Registry) {
+    const problem = registryProblems(registry)[0];
+    if (problem) throw AltoError.value(problem.path.join('/'), problem.value, problem.message);
     registry.agents.forEach((agent, i) => {
       this.byDomain.set(agent.domain, { domain: agent.domain, uri: agent.uri });
       agent.prefixes.forEach((text, j) => {

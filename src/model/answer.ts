@@ -45,6 +45,29 @@ export interface PathVectorAnswer {
    * sent as `Cache-Control: no-store`, and a cache must not keep it.
    */
   cacheable?: boolean;
+  /**
+   * Domains answered from the orchestrator's cache past their max age because their
+   * agents could not be asked (HTTP's stale-if-error, RFC 5861 §4): the answer says so.
+   */
+  stale?: StaleNote[];
+  /** Per flow: an agent's claims on its path that do not add up (flagged, still passed on). */
+  warnings?: Map<FlowId, FlowWarning[]>;
+}
+
+/** A claim flagged on a flow's path (issue 9): what kind, which domain, in words. */
+export interface FlowWarning {
+  kind: 'bandwidth-over-capacity' | 'changed-without-version';
+  domain: string;
+  message: string;
+}
+
+/** A domain served stale in an answer: which version, how old, and why. */
+export interface StaleNote {
+  domain: string;
+  tag: string;
+  /** How long since the tag was last confirmed, ms. */
+  'age-ms': number;
+  reason: string;
 }
 
 export function emptyAnswer(flows: FlowId[]): PathVectorAnswer {

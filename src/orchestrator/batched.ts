@@ -23,7 +23,8 @@ import type { AsHop, PathElement } from '../model/compose.js';
 import type { FlowFault, FlowId, FlowSpec } from '../model/flow.js';
 import type { AgentRef, ServiceLookup } from '../lookup/registry.js';
 import type { LookupOptions, LookupResult, PeerClient } from '../client/agent-client.js';
-import { type HopEntry, type PathEntry, type RsaEntry, type Via, WalkCache } from './cache.js';
+import { type HopEntry, type PathEntry, type RsaEntry, type StaleNote, type Via, WalkCache } from './cache.js';
+import { InFlightLimits } from './limits.js';
 import { Deps, HopAnswer, chunks, pathKey, push, resourceElements, rsaKey, versionOf } from './walk-parts.js';
 
 export interface WalkOptions {
@@ -32,7 +33,12 @@ export interface WalkOptions {
   /** Ask once per (domain, ingress, destination prefix). */
   dedup: boolean;
   cache?: WalkCache;
+  /** Most agent requests in flight in all. */
   maxInFlight: number;
+  /** Most requests in flight to one agent (default 32): a stalled agent holds no more. */
+  maxInFlightPerAgent?: number;
+  /** Longest wait for a revalidation (GET /version), ms (default 2000); its agent down, the entries are served stale. */
+  revalidateMs?: number;
   maxHops: number;
   /** Most flows in one agent request (bigger groups are split; default 20,000). */
   maxFlowsPerRequest?: number;
@@ -51,6 +57,8 @@ interface Query {
   id: string;
   /** performance.now() by which the query must be answered (Infinity: none). */
   deadline: number;
+  /** Domains whose cached entries this query may use stale, their agents being down. */
+  stale: Map<string, StaleNote>;
 }
 
 export interface Walked {
@@ -64,6 +72,8 @@ export interface WalkResult {
   /** Per flow, one element list per hop (empty when resources were not asked for). */
   resources: Map<FlowId, PathElement[][]>;
   rounds: number;
+  /** Domains answered from the cache past their max age because their agents were down (RFC 5861). */
+  stale?: StaleNote[];
 }
 
 interface Position {
@@ -76,20 +86,22 @@ interface Position {
 }
 
 export class BatchedWalker {
-  private inFlight = 0;
   private readonly vias = new Map<string, Via>();
-  private readonly waiting: (() => void)[] = [];
+  readonly limits: InFlightLimits;
 
   constructor(
     private readonly lookup: ServiceLookup,
     private readonly peers: PeerClient,
     private readonly opts: WalkOptions,
-  ) {}
+  ) {
+    this.limits = new InFlightLimits(opts.maxInFlightPerAgent ?? 32, opts.maxInFlight);
+  }
 
   async run(flows: FlowSpec[], want: { resources: boolean; resourceState: 'raw' | 'compressed' }): Promise<WalkResult> {
     const query: Query = {
       id: randomBytes(9).toString('base64url'),
       deadline: this.opts.deadlineMs === undefined ? Infinity : performance.now() + this.opts.deadlineMs,
+      stale: new Map(),
     };
     // Raw resources come back with each hop (`with-resources`): one request per domain and
     // round serves both lookups. Compressed state needs its own per-domain rsa request.
@@ -177,7 +189,9 @@ export class BatchedWalker {
         cache.setPath(pathKey(pathMode, p.flow), entry);
       }
     }
-    return { walked, resources, rounds };
+    // Only the stale domains the answer depends on are named in it.
+    const stale = [...query.stale.values()].filter((n) => walked.deps.some((d) => d['resource-id'] === `${n.domain}-topology` && d.tag === n.tag));
+    return { walked, resources, rounds, ...(stale.length > 0 ? { stale } : {}) };
   }
 
   /**
@@ -219,18 +233,25 @@ export class BatchedWalker {
         .map(async (a) => {
           // Past the deadline a domain is not revalidated: its entries stay unusable and
           // its flows fault when they are asked for.
-          const v = await this.limited(async () => {
-            const left = query.deadline - performance.now();
-            return left > 0 ? this.peers.version(a.uri, Number.isFinite(left) ? Math.ceil(left) : undefined) : undefined;
+          // A /version answer is small: a revalidation that takes longer than revalidateMs
+          // means the agent is in trouble, and its entries are served stale (RFC 5861 §4)
+          // rather than holding every flow of the round.
+          const v = await this.limits.run(a.uri, async () => {
+            const left = Math.min(query.deadline - performance.now(), this.opts.revalidateMs ?? 2000);
+            return left > 0 ? this.peers.version(a.uri, Math.ceil(left)) : undefined;
           });
           if (v?.ok) cache.observe(a.domain, v.vtag.tag);
+          else if (!v || v.fault.code === 'agent-unreachable') {
+            const note = cache.serveStale(a.domain, v ? v.fault.message : 'no time left to revalidate');
+            if (note) query.stale.set(a.domain, note);
+          }
         }),
     );
   }
 
   /** One agent request, within what is left of the query's deadline (nothing left: not sent). */
   private ask(route: 'as-path' | 'rsa', agent: AgentRef, flows: FlowSpec[], opts: LookupOptions, query: Query): Promise<LookupResult> {
-    return this.limited(async () => {
+    return this.limits.run(agent.uri, async () => {
       const left = query.deadline - performance.now();
       const late = { code: 'agent-unreachable' as const, message: `${agent.uri}: the query's deadline (${this.opts.deadlineMs} ms) passed before it answered`, domain: agent.domain };
       if (left <= 0) return { ok: false, fault: late };
@@ -375,17 +396,5 @@ export class BatchedWalker {
     const fresh = { domain: agent.domain, uri: agent.uri, tag };
     this.vias.set(agent.domain, fresh);
     return fresh;
-  }
-
-  /** At most maxInFlight agent requests at once, across every domain of every round. */
-  private async limited<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.inFlight >= this.opts.maxInFlight) await new Promise<void>((ok) => this.waiting.push(ok));
-    this.inFlight++;
-    try {
-      return await fn();
-    } finally {
-      this.inFlight--;
-      this.waiting.shift()?.();
-    }
   }
 }

@@ -21,6 +21,7 @@ import { compressAnswer, withRates } from '../rsa/answer.js';
 import { BatchedWalker, type WalkResult } from './batched.js';
 import type { WalkCache } from './cache.js';
 import { RecursiveWalker } from './recursive.js';
+import { ClaimChecker } from './sanity.js';
 
 export type WalkStrategy = 'batched' | 'recursive' | 'naive';
 
@@ -32,6 +33,10 @@ export interface OrchestratorOptions {
   maxInFlight?: number;
   /** The most one query may take, ms (none by default). */
   deadlineMs?: number;
+  /** Most agent requests in flight to one agent (default 32). */
+  maxInFlightPerAgent?: number;
+  /** Longest wait for a cached domain's revalidation before serving it stale, ms (default 2000). */
+  revalidateMs?: number;
 }
 
 interface Walker {
@@ -43,6 +48,8 @@ export class Orchestrator {
   /** Rounds of the last walk to finish, and walks run (counters: GET /xdom-alto/stats). */
   lastRounds = 0;
   walks = 0;
+  /** Agents' contradictory claims, flagged on the flows that cross them (sanity.ts). */
+  readonly claims = new ClaimChecker();
 
   constructor(
     lookup: ServiceLookup,
@@ -63,15 +70,18 @@ export class Orchestrator {
             // The naive walk asks for every hop and every domain's resources separately.
             combine: strategy === 'batched',
             ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+            ...(opts.maxInFlightPerAgent !== undefined ? { maxInFlightPerAgent: opts.maxInFlightPerAgent } : {}),
+            ...(opts.revalidateMs !== undefined ? { revalidateMs: opts.revalidateMs } : {}),
             ...(strategy === 'batched' && opts.cache ? { cache: opts.cache } : {}),
           });
   }
 
   async asPath(flows: FlowSpec[]): Promise<PathVectorAnswer> {
-    const { walked: w } = await this.run(flows, false);
+    const r = await this.run(flows, false);
+    const w = r.walked;
     const elements = new Map<FlowId, PathElement[]>();
     for (const [f, hops] of w.hops) elements.set(f, hops.map(hopElementOf));
-    return composeAnswer(ids(flows), elements, w.faults, w.deps);
+    return noted(composeAnswer(ids(flows), elements, w.faults, w.deps), r);
   }
 
   /**
@@ -80,18 +90,26 @@ export class Orchestrator {
    * again across domains when asked (the default), with the rates the flows can get.
    */
   async rsa(flows: FlowSpec[], resourceState: 'raw' | 'compressed' = 'compressed'): Promise<PathVectorAnswer> {
-    const { walked: w, resources } = await this.run(flows, true, resourceState);
+    const r = await this.run(flows, true, resourceState);
+    const { walked: w, resources } = r;
     const elements = new Map<FlowId, PathElement[]>();
     for (const [f, perHop] of resources) if (w.hops.has(f)) elements.set(f, perHop.flat());
     const composed = composeAnswer(ids(flows), elements, w.faults, w.deps);
-    return withRates(resourceState === 'compressed' ? compressAnswer(composed, this.solver) : composed, this.solver);
+    this.claims.check(composed); // before compression renames the elements
+    const warnings = composed.warnings;
+    const answer = noted(withRates(resourceState === 'compressed' ? compressAnswer(composed, this.solver) : composed, this.solver), r);
+    if (warnings) answer.warnings = warnings;
+    return answer;
   }
 
   async flowCost(flows: FlowSpec[]): Promise<PathVectorAnswer> {
-    const { walked: w, resources } = await this.run(flows, true, 'raw');
+    const r = await this.run(flows, true, 'raw');
+    const { walked: w, resources } = r;
     const elements = new Map<FlowId, PathElement[]>();
     for (const [f, hops] of w.hops) elements.set(f, flowPath(hops, resources.get(f) ?? []));
-    return composeAnswer(ids(flows), elements, w.faults, w.deps);
+    const answer = composeAnswer(ids(flows), elements, w.faults, w.deps);
+    this.claims.check(answer);
+    return noted(answer, r);
   }
 
   private async run(flows: FlowSpec[], resources: boolean, resourceState: 'raw' | 'compressed' = 'raw'): Promise<WalkResult> {
@@ -100,6 +118,12 @@ export class Orchestrator {
     this.walks++;
     return r;
   }
+}
+
+/** The walk's notes that travel with the answer (stale domains, RFC 5861). */
+function noted(answer: PathVectorAnswer, r: WalkResult): PathVectorAnswer {
+  if (r.stale) answer.stale = r.stale;
+  return answer;
 }
 
 /**

@@ -23,6 +23,8 @@ import { DEFAULT_MAX_DEPTH, parseJson } from '../wire/json.js';
 import { negotiate, parseAccept, parseMediaType, requestMediaType, type MediaType } from '../wire/mediatype.js';
 import type { OpenApiDocument, OpenApiValidator } from '../wire/openapi.js';
 import { decodeFlows, decodeOptions, type RequestOptions } from '../wire/request.js';
+import type { Guard } from './guard.js';
+import type { ServerMetrics } from './metrics.js';
 
 export interface RequestContext {
   /** Domains a recursive walk has crossed (agent-to-agent requests carry them). */
@@ -59,6 +61,10 @@ export interface ServerOptions {
    * flow routes and before the 404. Handlers throw AltoError; the one error handler renders it.
    */
   mount?: (app: express.Express) => void;
+  /** Who may ask and how often (guard.ts); none: everyone, unlimited. */
+  guard?: Guard;
+  /** Prometheus metrics, served at GET /metrics (metrics.ts). */
+  metrics?: ServerMetrics;
 }
 
 /**
@@ -72,6 +78,7 @@ export function jsonResource(app: express.Express, path: string, produce: () => 
     if (!negotiate(parseAccept(req.headers.accept), [offer])) {
       throw new AltoError('E_INVALID_FIELD_VALUE', `${path} answers application/json, which Accept does not allow`, { status: 406, field: 'Accept', value: req.headers.accept ?? '' });
     }
+    res.setHeader('Cache-Control', 'no-store');
     res.json(produce());
   });
   app.all(path, () => {
@@ -85,18 +92,23 @@ export function jsonResource(app: express.Express, path: string, produce: () => 
  * handler until it answers (a 100,000-flow request makes tens of MB of them; the peak RSS
  * of the 100,000-flow bench did not move measurably: 1.0-1.1 GB before and after).
  */
-function readRequest(req: Request, form: RequestForm, path: string, opts: ServerOptions): { flows: FlowSpec[]; ctx: RequestContext } {
+function readRequest(req: Request, form: RequestForm, path: string, opts: ServerOptions, peer: boolean): { flows: FlowSpec[]; ctx: RequestContext } {
   const body: unknown = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   req.body = undefined;
   const value = parseJson(body as Buffer, opts.maxDepth ?? DEFAULT_MAX_DEPTH);
   const mediaType = parseMediaType(req.headers['content-type'] ?? '')?.essence ?? '';
   opts.validator.validateRequest(path, mediaType, value);
   const flows = decodeFlows(form, value);
-  const ctx: RequestContext = { visited: parseVisited(req.headers[VISITED_HEADER]), options: decodeOptions(value) };
-  const budgetMs = parseBudget(req.headers[BUDGET_HEADER]);
-  if (budgetMs !== undefined) ctx.budgetMs = budgetMs;
-  const q = req.headers[QUERY_HEADER];
-  if (typeof q === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(q)) ctx.queryId = q;
+  const ctx: RequestContext = { visited: [], options: decodeOptions(value) };
+  // Internal headers only from peers (guard.ts): a client cannot fake a loop, a budget or
+  // another query's id.
+  if (peer) {
+    ctx.visited = parseVisited(req.headers[VISITED_HEADER]);
+    const budgetMs = parseBudget(req.headers[BUDGET_HEADER]);
+    if (budgetMs !== undefined) ctx.budgetMs = budgetMs;
+    const q = req.headers[QUERY_HEADER];
+    if (typeof q === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(q)) ctx.queryId = q;
+  }
   return { flows, ctx };
 }
 
@@ -106,6 +118,7 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
   app.set('etag', false);
   const limit = opts.bodyLimit ?? 8 * 1024 * 1024;
   const log = opts.log ?? (() => {});
+  if (opts.metrics) app.use(opts.metrics.middleware());
 
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
@@ -113,6 +126,17 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       log(`${req.method} ${req.originalUrl} ${res.statusCode} ${ms.toFixed(1)}ms`);
     });
+    // Every answer, errors included (issue 9): no content sniffing (the bodies are JSON,
+    // never to be run as a page), and not to be reused without asking again, since every
+    // answer depends on live network state (RFC 9111 §5.2.2.4); routes that must not be
+    // stored at all (per-query names, counters, errors) say no-store.
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'no-cache');
+    if (opts.guard) {
+      const who = opts.guard.admit(req);
+      res.locals.peer = who.peer;
+      res.locals.client = who.client;
+    }
     next();
   });
 
@@ -125,6 +149,7 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
     app.post(
       route.path,
       (req, response, next) => {
+        opts.guard?.rate(String(response.locals.client ?? req.socket.remoteAddress));
         // Media types are checked before the body is read: a wrong request costs nothing.
         const mt = requestMediaType(req.headers['content-type'], accepted, route.path);
         const form = chooseAnswerForm(REQUEST_MEDIA[mt.essence] ?? 'simple', req.headers.accept);
@@ -141,8 +166,9 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
       },
       express.raw({ type: () => true, limit, inflate: true }),
       async (req: Request, res: Response) => {
-        const { flows, ctx } = readRequest(req, res.locals.requestForm, route.path, opts);
+        const { flows, ctx } = readRequest(req, res.locals.requestForm, route.path, opts, res.locals.peer !== false);
         const answer = await route.handle(flows, ctx);
+        opts.metrics?.observe(answer);
         const host = opts.hostName ?? (req.hostname || 'localhost');
         const encoded = encodeAnswer(route.kind, res.locals.form, answer, { resourceId: route.resourceId, host });
         if (opts.validateResponses) {
@@ -164,6 +190,7 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
   }
 
   opts.mount?.(app);
+  opts.metrics?.mount(app);
 
   app.use((req) => {
     throw new AltoError('E_INVALID_FIELD_VALUE', `no resource at ${req.path}`, { status: 404, field: 'uri', value: req.path });
@@ -173,10 +200,12 @@ export function createApp(routes: FlowRoute[], opts: ServerOptions): express.Exp
     const alto = toAltoError(err, limit);
     if (!alto) {
       log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      res.status(500).type('text/plain').send('internal error\n');
+      res.status(500).setHeader('Cache-Control', 'no-store');
+      res.type('text/plain').send('internal error\n');
       return;
     }
     res.status(alto.status).set(alto.headers).setHeader('content-type', MEDIA.error);
+    res.setHeader('Cache-Control', 'no-store');
     res.end(JSON.stringify(encodeError(alto)));
   });
   return app;

@@ -26,6 +26,10 @@ export interface Domain {
    * property map (RFC 9275 §6.2.4), named so in its path vectors.
    */
   'persistent-anes'?: PersistentAne[];
+  /** How links and borders vary over time in the sim controller (controller/dynamics.ts). */
+  dynamics?: Dynamic[];
+  /** With mTLS: which peers may ask this domain's agent (by certificate subject or fingerprint). */
+  'allowed-peers'?: PeerRule[];
   /** Available bandwidth from interface counters on Kafka topics (docs/telemetry.md). */
   telemetry?: TelemetryConfig;
 }
@@ -43,6 +47,48 @@ export interface TelemetryConfig {
   interfaces?: { port: string; device: string; interface: string }[];
   'compute-topic'?: string;
 }
+
+/** One allowed peer: a certificate subject ("CN=as2") or a SHA-256 fingerprint. */
+export interface PeerRule {
+  subject?: string;
+  fingerprint?: string;
+}
+
+// Dynamics of a simulated domain (the live-state issue): exactly one of the three per entry.
+export interface RandomWalk {
+  'every-ms': number;
+  min: number;
+  max: number;
+  step: number;
+  /** Any text; the same seed gives the same walk. Default: the element id. */
+  seed?: string;
+}
+
+export interface Trace {
+  'every-ms': number;
+  values: number[];
+}
+
+export interface ScheduleEvent {
+  'at-ms': number;
+  state?: 'up' | 'down';
+  available?: number;
+}
+
+export interface Schedule {
+  /** Repeat the events every period (ms); absent: once. */
+  'period-ms'?: number;
+  events: ScheduleEvent[];
+}
+
+export interface Dynamic {
+  /** A link or border id of the domain. */
+  element: string;
+  'random-walk'?: RandomWalk;
+  trace?: Trace;
+  schedule?: Schedule;
+}
+
 
 /** A link or border published as a persistent ANE under `name` (an ANEName, RFC 9275 §6.1). */
 export interface PersistentAne {

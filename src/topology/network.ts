@@ -20,10 +20,18 @@ export function checkNetwork(domains: Located<Domain>[], registry?: Located<Regi
     if (prev) out.push(d.at(['id'], `domain '${d.value.id}' is defined twice (also ${prev.at([], '').file})`));
     byId.set(d.value.id, d);
   }
+  const registered = new Set(registry?.value.agents.map((a) => a.domain) ?? []);
   for (const d of domains) {
     d.value.borders.forEach((b, i) => {
       const peer = byId.get(b.peer.domain);
-      if (!peer) return; // a peer outside the files given is not checked
+      if (!peer) {
+        // A peer outside the files given is not checked, unless the registry given does not
+        // know it either: then no agent could ever be found for it.
+        if (registry && !registered.has(b.peer.domain)) {
+          out.push(d.at(['borders', i, 'peer', 'domain'], `no domain '${b.peer.domain}': not among the files given and not in the registry`));
+        }
+        return;
+      }
       const back = peer.value.borders.find((pb) => pb.port === b.peer.port);
       if (!back) {
         out.push(d.at(['borders', i, 'peer', 'port'], `${b.peer.domain} has no border port ${b.peer.port}`));

@@ -18,6 +18,64 @@ const privacy = {
   description: 'full: real ids and port names in answers; abstract: per-query names, port names sealed',
 };
 
+/** One `dynamics` entry (controller/dynamics.ts). */
+const dynamic = {
+  type: 'object',
+  required: ['element'],
+  additionalProperties: false,
+  description: 'how one link or border varies: exactly one of random-walk, trace, schedule',
+  minProperties: 2,
+  maxProperties: 2,
+  properties: {
+    element: { type: 'string', description: 'a link or border id of this domain' },
+    'random-walk': {
+      type: 'object',
+      required: ['every-ms', 'min', 'max', 'step'],
+      additionalProperties: false,
+      properties: {
+        'every-ms': { type: 'integer', minimum: 10 },
+        min: { type: 'integer', minimum: 0 },
+        max: { type: 'integer', minimum: 0 },
+        step: { type: 'integer', minimum: 1 },
+        seed: { type: 'string' },
+      },
+    },
+    trace: {
+      type: 'object',
+      required: ['every-ms', 'values'],
+      additionalProperties: false,
+      properties: {
+        'every-ms': { type: 'integer', minimum: 10 },
+        values: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 0 } },
+      },
+    },
+    schedule: {
+      type: 'object',
+      required: ['events'],
+      additionalProperties: false,
+      properties: {
+        'period-ms': { type: 'integer', minimum: 10 },
+        events: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            required: ['at-ms'],
+            additionalProperties: false,
+            minProperties: 2,
+            maxProperties: 2,
+            properties: {
+              'at-ms': { type: 'integer', minimum: 0 },
+              state: { type: 'string', enum: ['up', 'down'] },
+              available: { type: 'integer', minimum: 0 },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
 export const domainSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://xdom-alto.example/schema/domain.schema.json',
@@ -162,6 +220,30 @@ export const domainSchema = {
           element: { ...id, description: 'id of a link or border of this domain' },
           // The name's rules (RFC 9275 §6.1) are checked by xdom validate, with a message per rule.
           name: { type: 'string', description: 'ANE name: 1-64 of A-Z a-z 0-9 - : @ _ (no dot, RFC 9275 §6.1 / RFC 7285 §10.1)' },
+        },
+      },
+    },
+    dynamics: {
+      type: 'array',
+      description: 'sim controller: how links and borders vary over time (random walk, trace, scheduled failures)',
+      items: dynamic,
+    },
+    'allowed-peers': {
+      type: 'array',
+      description:
+        'with mTLS (--tls-client-ca): the only clients this agent answers, by certificate subject or SHA-256 fingerprint (others get 403); absent: any client whose certificate the CA signed',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        maxProperties: 1,
+        properties: {
+          subject: { type: 'string', minLength: 1, description: "the certificate's subject, e.g. CN=as2 or CN=orchestrator,O=xdom-alto (as OpenSSL prints it, comma-separated)" },
+          fingerprint: {
+            type: 'string',
+            pattern: '^(sha256:)?([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$',
+            description: "SHA-256 of the certificate's DER, colon-separated hex (openssl x509 -fingerprint -sha256)",
+          },
         },
       },
     },

@@ -83,7 +83,29 @@ export function checkDomain(d: Domain): Problem[] {
     if (!parsePrefix(r.prefix)) at(['routes', i, 'prefix'], `'${r.prefix}' is not a prefix (address/length with host bits zero)`);
     if (!borderPorts.has(r.egress)) at(['routes', i, 'egress'], `egress '${r.egress}' is not a border port of ${d.id}`);
   });
+  checkDynamics(d, at);
   return out;
+}
+
+/** Each dynamic names a real element once, and keeps its numbers within the element's capacity. */
+function checkDynamics(d: Domain, at: (path: (string | number)[], message: string) => void): void {
+  const capacity = new Map<string, number>([...d.links, ...d.borders].map((e) => [e.id, e.capacity]));
+  const seen = new Set<string>();
+  (d.dynamics ?? []).forEach((x, i) => {
+    const cap = capacity.get(x.element);
+    if (cap === undefined) return void at(['dynamics', i, 'element'], `'${x.element}' is not a link or border id of ${d.id}`);
+    if (seen.has(x.element)) at(['dynamics', i, 'element'], `element '${x.element}' has dynamics twice`);
+    seen.add(x.element);
+    const w = x['random-walk'];
+    if (w && w.min > w.max) at(['dynamics', i, 'random-walk', 'min'], `min ${w.min} is above max ${w.max}`);
+    if (w && w.max > cap) at(['dynamics', i, 'random-walk', 'max'], `max ${w.max} exceeds the capacity ${cap} of ${x.element}`);
+    x.trace?.values.forEach((v, j) => {
+      if (v > cap) at(['dynamics', i, 'trace', 'values', j], `${v} exceeds the capacity ${cap} of ${x.element}`);
+    });
+    x.schedule?.events.forEach((e, j) => {
+      if (e.available !== undefined && e.available > cap) at(['dynamics', i, 'schedule', 'events', j, 'available'], `${e.available} exceeds the capacity ${cap} of ${x.element}`);
+    });
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
-import type { Registry } from '../lookup/registry.js';
+import { registryProblems, type Registry } from '../lookup/registry.js';
 import type { Domain } from './model.js';
 import { domainSchema, registrySchema } from './schema.js';
 import { checkDomain } from './semantics.js';
@@ -43,9 +43,13 @@ export function parseDomain(text: string, file: string): Parsed<Domain> {
   return { ok: true, value: domain, at: r.at };
 }
 
+/** A registry file: its schema, then every problem registryProblems finds, each at its line. */
 export function parseRegistry(text: string, file: string): Parsed<Registry> {
   const r = parseWith<Registry>(text, file, validateRegistrySchema);
-  return r.ok ? { ok: true, value: r.value, at: r.at } : r;
+  if (!r.ok) return r;
+  const problems = registryProblems(r.value);
+  if (problems.length > 0) return { ok: false, diagnostics: problems.map((p) => locate(r.doc, r.lines, file, p.path.map(String), p.message)) };
+  return { ok: true, value: r.value, at: r.at };
 }
 
 function withDefaults(d: Domain): Domain {

@@ -67,6 +67,7 @@ export function encodeAnswer(route: RouteKind, form: AnswerForm, answer: PathVec
     if (answer.dependsOn.length > 0) m['dependent-vtags'] = answer.dependsOn;
     m['cost-type'] = COST_TYPE;
     m.vtag = { 'resource-id': rid, tag };
+    if (answer.stale) m['xdom-stale'] = answer.stale;
     return JSON.stringify(m);
   };
   const tail = `${extrasText ? `,${extrasText}` : ''}${errors ? `,"flow-cost-errors":${errorsText}` : ''}}`;
@@ -163,6 +164,10 @@ function simpleValue(route: RouteKind, answer: PathVectorAnswer): Record<string,
     value['flow-rates'] = answer.flows.map((f) => answer.rates?.flows.get(f) ?? null);
     value['max-total-throughput'] = answer.rates.total;
   }
+  if (answer.stale) value['xdom-stale'] = answer.stale;
+  if (answer.warnings) {
+    value['flow-warnings'] = answer.flows.flatMap((f, i) => (answer.warnings?.get(f) ?? []).map((w) => ({ flow: i, kind: w.kind, 'domain-id': w.domain, message: w.message })));
+  }
   if (answer.faults.size > 0) {
     value['flow-errors'] = answer.flows.flatMap((f, i) => {
       const fault = answer.faults.get(f);
@@ -195,6 +200,11 @@ function altoExtras(answer: PathVectorAnswer): Record<string, unknown> {
     }
     out['flow-rates'] = r;
     out['max-total-throughput'] = answer.rates.total;
+  }
+  if (answer.warnings) {
+    const w = dict<unknown>();
+    for (const [f, list] of answer.warnings) w[f] = list.map((x) => ({ kind: x.kind, 'domain-id': x.domain, message: x.message }));
+    out['flow-warnings'] = w;
   }
   return out;
 }

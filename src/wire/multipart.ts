@@ -21,7 +21,11 @@ export interface Part {
 
 const CRLF = '\r\n';
 
-export function buildMultipartRelated(type: string, parts: Part[]): { contentType: string; body: Buffer } {
+/**
+ * `typeSpelling`: how the `type` parameter is written, see multipartContentType. The 2017
+ * routes keep the quoted form; the RFC 9275 resources write it as the client did (alto/http.ts).
+ */
+export function buildMultipartRelated(type: string, parts: Part[], typeSpelling: 'quoted' | 'bare' = 'quoted'): { contentType: string; body: Buffer } {
   // RFC 2046 §5.1.1: the boundary must not occur in any part; 24 random hex chars make a clash
   // vanishingly rare, and the check makes it impossible.
   let boundary: string;
@@ -33,10 +37,23 @@ export function buildMultipartRelated(type: string, parts: Part[]): { contentTyp
     chunks.push(Buffer.from(head, 'utf8'), typeof p.body === 'string' ? Buffer.from(p.body, 'utf8') : p.body, Buffer.from(CRLF));
   }
   chunks.push(Buffer.from(`--${boundary}--${CRLF}`));
-  return {
-    contentType: formatMediaType({ essence: 'multipart/related', params: { boundary, type } }),
-    body: Buffer.concat(chunks),
-  };
+  return { contentType: multipartContentType(boundary, type, typeSpelling), body: Buffer.concat(chunks) };
+}
+
+/**
+ * The Content-Type of a multipart/related answer, its `type` parameter quoted or bare.
+ *
+ * Bare (`type=application/alto-endpointcost+json`) is how RFC 9275 writes it in its media
+ * types (§7.2.1, §7.3.1) and examples (§9), and how openalto's client compares it: it splits
+ * the header on ';' and '=' and compares the value as written (docs/interop.md). Quoted is
+ * what RFC 2045 §5.1 asks ('/' is a tspecial, so a value holding one must be a
+ * quoted-string; RFC 2387 §5's examples quote it), and strict parsers refuse the bare form
+ * (multipasta finds no boundary in it: test/unit/wire.test.ts). Our own parsers take both
+ * (wire/mediatype.ts). A value that is not a plain type/subtype is always quoted.
+ */
+export function multipartContentType(boundary: string, type: string, spelling: 'quoted' | 'bare' = 'quoted'): string {
+  if (spelling === 'bare' && /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/.test(type)) return `multipart/related; boundary=${boundary}; type=${type}`;
+  return formatMediaType({ essence: 'multipart/related', params: { boundary, type } });
 }
 
 export interface ParsedPart {

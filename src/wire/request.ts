@@ -9,7 +9,12 @@
  *   Each filter needs a source and a destination of one family; ipv4 and ipv6 fields in one
  *   filter conflict (draft-gao-alto-fcs -04, address type conflicts). tcp:/udp: ports are
  *   accepted and ignored for now (single-path routing does not look at them).
- * A flow listed twice is an error: answers are per flow, and a repeated flow is a client bug.
+ * The same flow listed twice is answered twice, in both forms: each listed flow is its own
+ * entry (own id, own path, own share of the resources). Schedulers batch transfers, and two
+ * transfers between the same hosts are normal (docs/errors.md).
+ * A member of a flow that is not a field of it (`igress`) is an error naming the field and the
+ * one meant: a typo in an optional field would otherwise be answered as if it were absent.
+ * Members outside the flows are ignored (RFC 7285 §8.3.7), as extensions may add some.
  */
 import { AltoError } from '../model/errors.js';
 import type { FlowSpec } from '../model/flow.js';
@@ -28,9 +33,32 @@ export function decodeFlows(form: RequestForm, body: unknown): FlowSpec[] {
   return form === 'simple' ? decodeSimple(body as SimpleBody) : decodeAlto(body as AltoBody);
 }
 
+/** The fields of a flow, per form (openapi/xdom-alto.yaml SimpleFlow, FlowFilter). */
+const SIMPLE_FIELDS = ['src', 'dst', 'ingress', 'protocol', 'src-port', 'dst-port'];
+const ALTO_FIELDS = ['ipv4:source', 'ipv4:destination', 'ipv6:source', 'ipv6:destination', 'as:ingress', 'tcp:source', 'tcp:destination', 'udp:source', 'udp:destination'];
+
+function checkFields(flow: object, at: string, known: readonly string[]): void {
+  for (const name of Object.keys(flow)) {
+    if (known.includes(name)) continue;
+    const near = known.find((k) => editDistance(k, name) <= 2);
+    throw AltoError.value(`${at}/${name}`, name, `${at}: unknown field '${name}'${near ? ` (did you mean '${near}'?)` : ''}; a flow takes ${known.join(', ')}`);
+  }
+}
+
+/** Levenshtein distance, for "did you mean" (names are short: a full table is cheap). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
+
 function decodeSimple(body: SimpleBody): FlowSpec[] {
-  const seen = new Map<string, number>();
   return body.flows.map((f, i) => {
+    checkFields(f, `flows/${i}`, SIMPLE_FIELDS);
     const flow: FlowSpec = { id: `flow${i + 1}`, src: f.src, dst: f.dst, ingress: f.ingress ?? null };
     if (f.protocol !== undefined) flow.protocol = f.protocol;
     if (f['src-port'] !== undefined) flow.srcPort = f['src-port'];
@@ -38,12 +66,6 @@ function decodeSimple(body: SimpleBody): FlowSpec[] {
     if ((flow.srcPort !== undefined || flow.dstPort !== undefined) && flow.protocol === undefined) {
       throw AltoError.missing(`flows/${i}/protocol`, `flows/${i} gives ports without a protocol (tcp or udp)`);
     }
-    const key = `${flow.src} ${flow.dst} ${flow.ingress ?? ''} ${flow.protocol ?? ''} ${flow.srcPort ?? ''} ${flow.dstPort ?? ''}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      throw AltoError.value(`flows/${i}`, f, `flows/${i} repeats flows/${first}: list each flow once`);
-    }
-    seen.set(key, i);
     if (familyOf(flow.src) !== familyOf(flow.dst)) {
       throw AltoError.value(`flows/${i}/dst`, flow.dst, `flows/${i}: src and dst must be of one address family`);
     }
@@ -54,6 +76,7 @@ function decodeSimple(body: SimpleBody): FlowSpec[] {
 function decodeAlto(body: AltoBody): FlowSpec[] {
   return Object.entries(body.flows).map(([id, filter]) => {
     const at = `flows/${id}`;
+    checkFields(filter, at, ALTO_FIELDS);
     const v4 = 'ipv4:source' in filter || 'ipv4:destination' in filter;
     const v6 = 'ipv6:source' in filter || 'ipv6:destination' in filter;
     if (v4 && v6) {

@@ -32,7 +32,7 @@ describe('xdom alto (the RFC resources from a shell)', function () {
     const rows = lines(r.stdout);
     expect(rows[0]).to.deep.equal(['resource', 'media type', 'uri']);
     expect(rows.find((x) => x[0] === 'endpointcost-pv')?.[1]).to.equal('multipart/related;type=application/alto-endpointcost+json');
-    expect(rows).to.have.length(15);
+    expect(rows).to.have.length(17); // the header, 14 resources, the update stream and TIPS
   });
 
   it('endpointcost: the metric picks the resource; one row per pair', async () => {

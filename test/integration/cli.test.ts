@@ -8,31 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXAMPLE_DIR } from '../../src/cli/load.js';
-import { runXdom, spawnXdom } from '../helpers/cli.js';
+import { runXdom, spawnXdom, startDemo } from '../helpers/cli.js';
 
 const xdom = spawnXdom;
 const run = runXdom;
-
-/** Start `xdom demo` on free ports; resolves once it prints that it serves. */
-async function startDemo(): Promise<{ proc: ChildProcessWithoutNullStreams; out: () => string; orchestrator: string }> {
-  const proc = xdom(['demo', '--port', '0', '--agent-ports', '0,0,0', '--quiet']);
-  let out = '';
-  proc.stdout.on('data', (d) => (out += d));
-  proc.stderr.on('data', (d) => (out += d));
-  await new Promise<void>((ok, fail) => {
-    const t = setTimeout(() => fail(new Error(`demo did not start:\n${out}`)), 15_000);
-    proc.stdout.on('data', () => {
-      if (out.includes('Serving until Ctrl-C')) {
-        clearTimeout(t);
-        ok();
-      }
-    });
-    proc.on('exit', (c) => fail(new Error(`demo exited ${c}:\n${out}`)));
-  });
-  const orchestrator = /orchestrator\s+(http:\/\/127\.0\.0\.1:\d+\/xdom-alto)/.exec(out)?.[1];
-  if (!orchestrator) throw new Error(`no orchestrator URL in:\n${out}`);
-  return { proc, out: () => out, orchestrator };
-}
 
 describe('xdom command line', function () {
   this.timeout(60_000);

@@ -105,6 +105,11 @@ describe('Kafka telemetry intake (real broker)', function () {
       'future-timestamp': 1,
       'past-timestamp': 1,
     });
+    // And on /metrics (Prometheus), per kind.
+    const metrics = await (await fetch(`${agentUrl(net, 'as2').replace(/\/xdom-alto$/, '')}/metrics`)).text();
+    for (const kind of ['not-json', 'wrong-shape', 'unknown-port', 'negative-counter', 'decreasing-counter', 'future-timestamp', 'past-timestamp']) {
+      expect(metrics).to.contain(`xdom_telemetry_rejected_total{kind="${kind}"} 1`);
+    }
     // Never a wrong number: what the good counters said still stands.
     expect((await ilink1(net)).availbw).to.equal(2_000_000);
     // Compute nodes as RFC 9240 entity properties of the agent's property map.

@@ -75,3 +75,46 @@ describe('WalkCache', () => {
     expect(c.getPath('k3')).to.not.equal(undefined);
   });
 });
+
+describe('WalkCache bounds (issue 9)', () => {
+  let now = 0;
+  const clock = () => now;
+  const walk = (domain: string, tag: string): PathEntry => ({ hops: [{ 'domain-id': domain, 'ingress-port': null }], via: [{ domain, uri: 'http://127.0.0.1:1/x', tag }] });
+
+  it('stays within its byte budget under never-repeated flows, least recently used first', () => {
+    const c = new WalkCache(1000, clock, 1_000_000, { maxBytes: 64 * 1024 });
+    c.observe('as1', 'a');
+    for (let i = 0; i < 10_000; i++) {
+      c.setPath(`flow-${i}`, walk('as1', 'a'));
+      c.setHop('as1', 'a', `hop-${i}`, { ok: true, hop: { 'domain-id': 'as1', 'ingress-port': null } });
+      if (i === 5) expect(c.getPath('flow-0')).to.not.equal(undefined); // used: kept longer
+      expect(c.bytes()).to.be.at.most(64 * 1024);
+    }
+    const s = c.stats();
+    expect(s.evictions).to.be.greaterThan(9000);
+    expect(s.bytes).to.be.greaterThan(32 * 1024);
+    expect(c.getPath('flow-9999')).to.not.equal(undefined);
+    expect(c.getPath('flow-1')).to.equal(undefined);
+    c.clear();
+    expect(c.bytes()).to.equal(0);
+  });
+
+  it('a domain its agent cannot revalidate is served stale within maxStaleMs, then not', () => {
+    const c = new WalkCache(1000, clock, 1_000_000, { maxStaleMs: 5000 });
+    now = 0;
+    c.observe('as1', 'a');
+    c.setPath('k', walk('as1', 'a'));
+    now = 1500;
+    const due = new Map();
+    expect(c.usablePath('k', now, due)).to.equal('due');
+    const note = c.serveStale('as1', 'down');
+    expect(note).to.deep.equal({ domain: 'as1', tag: 'a', 'age-ms': 1500, reason: 'down' });
+    expect(c.usablePath('k', now)).to.not.equal('due');
+    expect(c.stale('as1'), 'still revalidated by the next query').to.equal(true);
+    now = 6500;
+    expect(c.serveStale('as1', 'down')).to.equal(undefined);
+    expect(c.usablePath('k', now)).to.equal('due');
+    c.observe('as1', 'a');
+    expect(c.usablePath('k', now)).to.not.equal('due');
+  });
+});

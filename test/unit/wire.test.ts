@@ -327,6 +327,16 @@ describe('wire: buildMultipartRelated', function () {
     expect(parts[1]!.text).to.equal(prop);
   });
 
+  it('the bare type= spelling (RFC 9275, openalto): our parser reads it; a strict RFC 2045 parser (multipasta) does not', function () {
+    const bare = buildMultipartRelated(MEDIA.flowcost, [{ contentId: '<flowcost@h.example>', contentType: MEDIA.flowcost, body: root }], 'bare');
+    expect(bare.contentType).to.match(/^multipart\/related; boundary=xdom-[0-9a-f]{24}; type=application\/alto-flowcost\+json$/);
+    const ours = parseMultipartRelated(bare.contentType, bare.body);
+    expect(ours.type).to.equal(MEDIA.flowcost);
+    expect(ours.parts.map((p) => p.text)).to.deep.equal([root]);
+    // Why a client whose Accept quotes the type gets it quoted (alto/http.ts typeSpelling).
+    expect(() => multipasta(bare.contentType, bare.body)).to.throw(/InvalidBoundary/);
+  });
+
   it('a part without a Content-ID, and bodies with CRLF and boundary-like text', function () {
     const tricky = '--not-the-boundary\r\n\r\n--\r\nline2';
     const b = buildMultipartRelated('text/plain', [
