@@ -99,12 +99,27 @@ export async function startKafka(net: RunningNetwork, flags: KafkaFlags, log?: (
       const pub = new MapPublisher(s, k, 'orchestrator', shared, orch.alto.propertyMaps, log);
       publishers.set('orchestrator', pub);
       const cache = orch.cache;
-      // Versions from the topic, not from polling each agent; maps again after each (the
-      // publisher coalesces: one walk at a time, the last version always published).
+      // Versions from the topic instead of following each agent's update stream: the topic is
+      // the push channel (WalkCache.pushed: no revalidation while it is read), the live room
+      // recomputes the subscribed queries, and the maps go out again (the publisher coalesces:
+      // one walk at a time, the last version always published).
+      orch.watch.close();
+      const room = orch.live.room;
       versions = new VersionFollower(k, (domain, tag) => {
-        cache?.observe(domain, tag);
+        cache?.pushed(domain, tag);
+        room.changed(domain);
         pub.trigger(`${domain}:${tag}`);
       }, log);
+      // The topic unread (broker away): what it pushed is unknown; revalidate by max age again.
+      let reading = true;
+      const v0 = versions;
+      const check = setInterval(() => {
+        const now = v0.stats().consumer.state === 'consuming';
+        if (reading && !now) for (const d of v0.domains()) cache?.unpushed(d);
+        reading = now;
+      }, 500);
+      check.unref();
+      stops.push(() => clearInterval(check));
       rt.versions = versions;
       await versions.start();
       const v = versions;

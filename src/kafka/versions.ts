@@ -66,6 +66,11 @@ export class VersionFollower {
     return this.follower.close();
   }
 
+  /** The domains seen on the topic. */
+  domains(): string[] {
+    return [...this.latest.keys()];
+  }
+
   /** The latest tag seen of a domain. */
   tag(domain: string): string | undefined {
     return this.latest.get(domain)?.tag;
