@@ -78,8 +78,9 @@ export async function runDemo(flags: ServeFlags & LiveFlags & { agentPorts: stri
     '',
     `Serving until Ctrl-C (pid ${process.pid}; kill -HUP ${process.pid} empties the orchestrator's cache).`,
   ];
-  console.log(lines.join('\n'));
+  // The handler before the line that gives the pid: a test (or a person) may signal at once.
   const off = onSighup(net);
+  console.log(lines.join('\n'));
   try {
     await serveUntilSignal(net, await startKafka(net, flags, logger(flags.quiet)));
   } finally {
@@ -171,9 +172,9 @@ export async function runOrchestrator(
     log: logger(flags.quiet),
     watch: flags.watch ?? 'push',
   });
+  const off = onSighup(net);
   console.log(`xdom-alto orchestrator at ${net.orchestrator?.url} over ${registry.agents.length} agents (${flags.strategy} walk), pid ${process.pid} (kill -HUP ${process.pid} empties its cache)`);
   if (!flags.quiet) for (const a of registry.agents) console.log(`  ${a.domain.padEnd(12)} ${a.uri}`);
-  const off = onSighup(net);
   await serveUntilSignal(net, await startKafka(net, flags, logger(flags.quiet)));
   off();
 }
