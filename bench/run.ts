@@ -27,6 +27,7 @@ import { startExample, SEED_ALTO_RSA } from '../test/helpers/network.js';
 import { benchCompression, type CompressionRow } from './compression.js';
 import { benchWalk, type WalkRow } from './walk.js';
 import { benchNeverRepeated, benchTls } from './trust.js';
+import { benchFrr } from './frr.js';
 import { benchKafka } from './kafka.js';
 
 const quick = process.argv.includes('--quick');
@@ -165,6 +166,13 @@ if (tls.length > 0) {
   console.log('\ntls (flow-cost, 4 in flight, no cache)   requests   req/s  median_ms  vs plain');
   for (const r of tls) console.log(`${r.variant.padEnd(40)} ${String(r.requests).padStart(8)} ${String(r.per_s).padStart(7)} ${r.median_ms.toFixed(2).padStart(10)}  ${(r.per_s / (tls[0]?.per_s ?? r.per_s)).toFixed(2)}x`);
 }
+// Issue 13: the FRR lab (skipped without root and FRR).
+const frr = await benchFrr(quick, log);
+if (!frr.skipped) console.log(`\nfrr lab: ${JSON.stringify(frr)}`);
+const out = join(ROOT, 'bench', 'results', 'latest.json');
+writeFileSync(
+  out,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, trust: { neverRepeated, tls }, frr }, null, 2)}\n`,
 // Kafka (issue 12): skipped with a message when no broker can be started.
 const kafka = await benchKafka(quick, log);
 if (kafka.skipped) console.log(`\nkafka: ${kafka.skipped}`);

@@ -11,6 +11,7 @@
  *   xdom schema         write the JSON Schemas of the files (domains/*.schema.json)
  *   xdom topo generate  write a generated multi-AS network (domain files and registry)
  *   xdom agents         serve every agent of a network from one process
+ *   xdom lab            the example network over real FRR routers in namespaces (Linux, root)
  */
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { runAgent, runDemo, runOrchestrator } from './serve.js';
@@ -19,6 +20,7 @@ import { ALTO_RESOURCES, runAlto, runDiscover } from './alto.js';
 import { runSchema, runValidate } from './validate.js';
 import { runTopoGenerate } from './topo.js';
 import { runAgents } from './agents.js';
+import { runLabDown, runLabStatus, runLabTraffic, runLabUp } from './lab.js';
 import { runSimSet } from './sim.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
 import { securityOptions } from './security-options.js';
@@ -235,6 +237,25 @@ program
   .option('--coalesce-ms <ms>', 'changes closer together than this are one version', coalesce, 200)
   .option('-q, --quiet', 'no request log')
   .action(runAgents);
+
+const lab = program.command('lab').description('the example network over real FRR routers in network namespaces, agents of kind frr (Linux, root)');
+const labOptions = (cmd: Command): Command =>
+  cmd
+    .option('--name <name>', 'lab name: prefix of its namespaces (1-12 of a-z 0-9)', 'xdomlab')
+    .option('--dir <dir>', 'where its files and state live (default /run/xdom-lab/<name>)');
+labOptions(lab.command('up').description('build the network, start the agents and the orchestrator; print where they are'))
+  .option('--port <n>', 'orchestrator port (0: any free port)', port, 0)
+  .option('--agent-ports <list>', 'agent ports, comma-separated, as1,as2,as3', '0,0,0')
+  .option('-q, --quiet', 'no build steps')
+  .action(runLabUp);
+labOptions(lab.command('status').description('what of the lab is running')).action(runLabStatus);
+labOptions(lab.command('down').description('remove every process, namespace and file the lab made')).action(runLabDown);
+labOptions(lab.command('traffic').description('an iperf3 stream across the lab (default: flow 2, across as2\'s 10 Mbit/s links)'))
+  .option('--from <addr>', 'source host address', '10.0.1.101')
+  .option('--to <addr>', 'destination host address', '10.0.3.100')
+  .option('--seconds <n>', 'how long', integer(1, 3600, 'seconds, 1 to 3600'), 10)
+  .option('--bitrate <bps>', 'target rate in bit/s (default: as fast as TCP goes)', integer(1, 100_000_000_000, 'a rate in bit/s'))
+  .action(runLabTraffic);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`xdom: ${describeError(e)}`);

@@ -130,7 +130,7 @@ function hints(orch: string, domains: Domain[], curlTls?: string): string[] {
 
 export async function runAgent(flags: ServeFlags & SecurityFlags & LiveFlags & { domain: string; registry: string }): Promise<void> {
   const domain: Domain = loadDomain(flags.domain);
-  createController(domain); // fail now, with a clear message, if the kind is unknown
+  await createController(domain).close?.(); // fail now, with a clear message, if the kind or its options are wrong
   const registry = loadRegistry(flags.registry);
   const net = await startNetwork({
     domains: [domain],

@@ -33,6 +33,11 @@ export type NextHopResult =
       domain: string;
       port: string;
       address: string;
+      /**
+       * The AS path toward the destination where the domain knows it (the BGP best path's
+       * AS_PATH, RFC 4271 §5.1.2, next AS first); absent where it does not (a static route).
+       */
+      asPath?: number[];
     }
   | { ok: false; fault: FlowFault };
 

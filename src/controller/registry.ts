@@ -1,11 +1,12 @@
 /**
  * Controller kinds: `controller.kind` in a domain file -> the adapter that serves it.
- * Only the simulated controller exists so far; real ones (FRR, OpenDaylight, ONOS) register here.
+ * sim: a domain file's own topology; frr: Linux routers running FRR (controller/frr/).
  */
 import { AltoError } from '../model/errors.js';
 import type { Domain } from '../topology/model.js';
 import type { ControllerAdapter } from './adapter.js';
 import { SimController, type SimOptions } from './sim.js';
+import { FrrController } from './frr/index.js';
 import { TelemetryController } from './telemetry.js';
 
 /** What the CLI may ask of any adapter at start. */
@@ -13,7 +14,10 @@ export type ControllerOptions = SimOptions;
 
 type Factory = (domain: Domain, opts: ControllerOptions) => ControllerAdapter;
 
-const kinds = new Map<string, Factory>([['sim', (d, o) => new SimController(d, o)]]);
+const kinds = new Map<string, Factory>([
+  ['sim', (d, o) => new SimController(d, o)],
+  ['frr', (d) => new FrrController(d)],
+]);
 
 export function controllerKinds(): string[] {
   return [...kinds.keys()];

@@ -18,6 +18,35 @@ const privacy = {
   description: 'full: real ids and port names in answers; abstract: per-query names, port names sealed',
 };
 
+const ms = (what: string) => ({ type: 'integer', minimum: 10, maximum: 3600000, description: what });
+
+/** `controller` of kind frr: how the agent reaches each router (controller/frr/config.ts). */
+const frrController = {
+  required: ['kind', 'routers'],
+  additionalProperties: false,
+  properties: {
+    kind: { const: 'frr' },
+    routers: {
+      type: 'object',
+      description: 'one entry per switch: the router that is that switch',
+      additionalProperties: {
+        type: 'object',
+        required: ['vty'],
+        additionalProperties: false,
+        properties: {
+          vty: { type: 'string', description: "directory of the router's daemon vty sockets (bgpd.vty, zebra.vty) and zebra.pid, e.g. /var/run/frr/<netns>" },
+          netns: { type: 'string', description: 'network namespace of the router (for tc rates)' },
+          interfaces: { type: 'object', description: 'port -> interface name (default p<n> for port <switch>:<n>)', additionalProperties: { type: 'string' } },
+        },
+      },
+    },
+    'poll-ms': ms('how often the routers are read for route changes (default 1000)'),
+    'window-ms': ms('interface counter sampling window (default 1000)'),
+    'timeout-ms': ms('a router slower than this is down (default 1000)'),
+    'change-threshold': { type: 'number', minimum: 0, maximum: 1, description: 'share of capacity an available bandwidth must move to be a change (default 0.02)' },
+  },
+};
+
 /** One `dynamics` entry (controller/dynamics.ts). */
 const dynamic = {
   type: 'object',
@@ -92,7 +121,8 @@ export const domainSchema = {
     controller: {
       type: 'object',
       required: ['kind'],
-      properties: { kind: { type: 'string', enum: ['sim'] } },
+      properties: { kind: { type: 'string', enum: ['sim', 'frr'] } },
+      allOf: [{ if: { properties: { kind: { const: 'frr' } } }, then: frrController }],
     },
     prefixes: {
       type: 'array',

@@ -106,6 +106,16 @@ describe('interop with openalto: our servers, asked as its client asks', functio
     expect(r.json().meta).to.include({ code: 'E_INVALID_FIELD_VALUE', field: 'ane-property-names', value: 'next hop' });
   });
 
+  it('the IRD is read at the URL given: a base URI from the registry or discovery (/xdom-alto), the server root, no scheme', async () => {
+    const { readDirectory } = await import('../../src/client/alto.js');
+    const base = agentUrl(net, 'as3'); // what `xdom discover` prints from the registry
+    for (const url of [base, `${base}/`, base.replace(/\/xdom-alto$/, ''), base.replace('http://', '')]) {
+      const dir = await readDirectory(url);
+      expect(dir.resources.map((r) => r.id), url).to.include('endpointcost-pv');
+      expect(dir.resources.find((r) => r.id === 'networkmap')?.uri, url).to.equal(`${base}/networkmap`);
+    }
+  });
+
   it("an agent's cost map has a row and a column for the default PID: a source outside the domain has a cost", async () => {
     const as2 = agentUrl(net, 'as2');
     const nm = (await (await fetch(`${as2}/networkmap`)).json())['network-map'] as Record<string, { ipv4?: string[] }>;

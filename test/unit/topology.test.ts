@@ -60,7 +60,7 @@ describe('domain files', () => {
   it('schema errors name the field and the line of the offending value', () => {
     expect(problems(GOOD.replace('asn: 65010', 'asn: sixty'))).to.deep.equal(['d.yaml:2:6: asn: must be integer']);
     expect(problems(GOOD.replace('    capacity: 1000', '    capacity: -5'))).to.deep.equal(['d.yaml:14:15: links/0/capacity: must be >= 0']);
-    expect(problems(GOOD.replace('  kind: sim', '  kind: onos'))).to.deep.equal(['d.yaml:4:9: controller/kind: must be one of sim']);
+    expect(problems(GOOD.replace('  kind: sim', '  kind: onos'))).to.deep.equal(['d.yaml:4:9: controller/kind: must be one of sim, frr']);
     expect(problems(GOOD.replace('  - address: 10.10.0.5', '  - address: 10.10.0.500'))).to.deep.equal([
       'd.yaml:9:14: hosts/0/address: must be an IPv4 or IPv6 address',
     ]);
