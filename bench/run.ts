@@ -169,10 +169,6 @@ if (tls.length > 0) {
 // Issue 13: the FRR lab (skipped without root and FRR).
 const frr = await benchFrr(quick, log);
 if (!frr.skipped) console.log(`\nfrr lab: ${JSON.stringify(frr)}`);
-const out = join(ROOT, 'bench', 'results', 'latest.json');
-writeFileSync(
-  out,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, trust: { neverRepeated, tls }, frr }, null, 2)}\n`,
 // Kafka (issue 12): skipped with a message when no broker can be started.
 const kafka = await benchKafka(quick, log);
 if (kafka.skipped) console.log(`\nkafka: ${kafka.skipped}`);
@@ -186,6 +182,6 @@ else {
 const out = join(ROOT, 'bench', 'results', 'latest.json');
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, trust: { neverRepeated, tls }, kafka }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, compression, scenarios: walk, trust: { neverRepeated, tls }, frr, kafka }, null, 2)}\n`,
 );
 console.log(`\nwrote ${out}`);
