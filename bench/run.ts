@@ -12,6 +12,7 @@
  *   trust     never-repeated flows against a cache budget (peak RSS vs budget), and
  *             flow-cost throughput with mTLS on vs off (bench/trust.ts)
  *   live      change-to-subscriber latency, 1,000 SSE subscribers, push vs polling at scale (live.ts)
+ *   kafka     intake, change-to-topic latency, map publication (bench/kafka.ts; a real broker)
  *
  *   http      an agent lookup's round trip: bare node:http vs express vs the agent route
  *   walk      the orchestrator's walks (guided, batched, naive) over 1,000 generated ASes,
@@ -40,6 +41,7 @@ import { benchView, printView } from './view.js';
 import { benchOpenflow, type OpenflowBench } from './openflow.js';
 import { benchNeverRepeated, benchTls } from './trust.js';
 import { benchFrr } from './frr.js';
+import { benchKafka } from './kafka.js';
 
 const quick = process.argv.includes('--quick');
 const walkOnly = process.argv.includes('--walk-only');
@@ -205,6 +207,16 @@ else {
   for (const r of openflow.port_down ?? []) console.log(`  port down -> fault in the agent's answer, poll ${r.poll_ms} ms: median ${r.median_ms.toFixed(0)} ms, max ${r.max_ms.toFixed(0)} ms (${r.trials} trials)`);
   for (const r of openflow.fetchbw ?? []) console.log(`  fetchbw under ${r.offered_bps / 1e6} Mbit/s UDP: counters ${(r.measured_bps / 1e6).toFixed(3)} vs iperf3 ${(r.iperf_bps / 1e6).toFixed(3)} (${r.error_vs_iperf_pct} %), vs wire ${(r.wire_bps / 1e6).toFixed(3)} (${r.error_vs_wire_pct} %)`);
 }
+// Kafka (issue 12): skipped with a message when no broker can be started.
+const kafka = await benchKafka(quick, log);
+if (kafka.skipped) console.log(`\nkafka: ${kafka.skipped}`);
+else {
+  console.log('\nkafka intake   processes  updates  seconds  updates/s');
+  for (const r of kafka.intake ?? []) console.log(`${''.padEnd(14)} ${String(r.processes).padStart(9)} ${String(r.updates).padStart(8)} ${r.seconds.toFixed(2).padStart(8)} ${String(r.per_s).padStart(10)}`);
+  console.log(`kafka change-to-topic: median ${kafka.latency?.median_ms} ms, p95 ${kafka.latency?.p95_ms} ms (${kafka.latency?.samples} changes)`);
+  const p = kafka.publication;
+  if (p) console.log(`kafka publication: ${p.ases} agents, ${p.records} records, ${p.bytes} bytes, ${p.seconds} s, ${p.records_per_s} records/s`);
+}
 const out = join(ROOT, 'bench', 'results', 'latest.json');
 const walk: WalkRow[] = [];
 let failed: unknown;
@@ -225,7 +237,7 @@ for (const r of walk) {
 }
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, http, compression, scenarios: walk, trust: { neverRepeated, tls }, frr, openflow, live, view, ...(failed ? { failed: String(failed) } : {}) }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, quick, clients: rows, http, compression, scenarios: walk, trust: { neverRepeated, tls }, frr, openflow, kafka, live, view, ...(failed ? { failed: String(failed) } : {}) }, null, 2)}\n`,
 );
 console.log(`\nwrote ${out}`);
 if (failed) process.exit(1);

@@ -271,6 +271,8 @@ export class DomainService {
     const props: ElementProps = { 'domain-id': this.domain };
     const bw = await this.adapter.elementProp(element, 'availbw');
     props.availbw = typeof bw === 'number' ? bw : 0;
+    // Telemetry that stopped (controller/telemetry.ts): said so, not a silently old number.
+    if ((await this.adapter.elementProp(element, 'stale')) === true) props.stale = true;
     const ports = await this.adapter.elementProp(element, 'ports');
     if (Array.isArray(ports)) props.ports = ports;
     const rc = await this.adapter.elementProp(element, 'routingcost');

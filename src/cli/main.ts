@@ -30,6 +30,7 @@ import type { WalkStrategy } from '../orchestrator/walk.js';
 import { securityOptions } from './security-options.js';
 import { runCerts } from './certs.js';
 import { runToken } from './token.js';
+import { kafkaOptions } from './kafka.js';
 
 /** An option's integer parser: whole numbers from min to max, else `what` as the error. */
 const integer = (min: number, max: number, what: string) => (v: string): number => {
@@ -65,7 +66,7 @@ const program = new Command('xdom')
   .description('xdom-alto: cross-domain ALTO path vectors, per-AS agents and an orchestrator')
   .showHelpAfterError();
 
-program
+kafkaOptions(program
   .command('demo')
   .description("serve seed 002's example network: agents as1, as2, as3 and the orchestrator")
   .option('--host <addr>', 'address to bind', process.env.XDOM_HOST ?? '127.0.0.1')
@@ -78,12 +79,12 @@ program
   .option('--no-dynamics', 'keep the network still (ignore the domain files’ dynamics)')
   .option('--admin-token-file <file>', 'the agents’ admin token for `xdom sim set` (default: a new random token, printed)')
   .option('--coalesce-ms <ms>', 'agents: changes closer together than this are one version', coalesce, 200)
-  .option('-q, --quiet', 'no request log')
+  .option('-q, --quiet', 'no request log'))
   .action(runDemo);
 
-/** The options every long-running server takes (and TLS, tokens, limits: security-options.ts). */
+/** The options every long-running server takes (and TLS, tokens, limits: security-options.ts; Kafka: kafka.ts). */
 function serverOptions(cmd: Command, defaultPort: number, waitsFor: string, defaultRate = 0): Command {
-  return securityOptions(cmd, defaultRate)
+  return kafkaOptions(securityOptions(cmd, defaultRate))
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--port <n>', 'port', port, defaultPort)
     .option('--body-limit <size>', 'largest request body', bytes, 8 * 1024 * 1024)

@@ -8,6 +8,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAgentApp } from '../agent/http.js';
+import { jsonResource } from '../server/app.js';
 import { mountAlto } from '../alto/http.js';
 import { NETMAP_ID, PROPMAP_ID } from '../alto/ird.js';
 import { ANE_PROPERTIES, PERSISTENT_ENTITY_ID } from '../alto/pathvector.js';
@@ -40,6 +41,7 @@ import { createServerFor, type Hygiene } from '../server/listen.js';
 import { ServerMetrics } from '../server/metrics.js';
 import { mountView, type ViewAssets } from '../view/http.js';
 import { loadViewAssets } from './load.js';
+import { withCompute } from './kafka.js';
 
 export interface NetworkOptions {
   domains: Domain[];
@@ -116,14 +118,27 @@ export interface LiveParts {
   tips: TipsService;
 }
 
+/** What a server's map resources answer from (Kafka publication reads the same). */
+export interface AltoMaps {
+  service: AltoService;
+  propertyMaps: PropertyMaps;
+}
+
 export interface RunningNetwork {
-  orchestrator?: { url: string; server: Server; walk: Orchestrator; cache?: WalkCache; live: LiveParts; watch: AgentWatch };
-  agents: { domain: string; url: string; server: Server; controller?: ControllerAdapter; service?: DomainService; live?: LiveParts }[];
+  orchestrator?: { url: string; server: Server; walk: Orchestrator; cache?: WalkCache; live: LiveParts; watch: AgentWatch; alto: AltoMaps; metrics: ServerMetrics };
+  agents: { domain: string; url: string; server: Server; controller?: ControllerAdapter; service?: DomainService; live?: LiveParts; alto?: AltoMaps; metrics?: ServerMetrics }[];
   /** The orchestrator's client to the agents (its counters). */
   peers: HttpPeerClient;
   registry: Registry;
+  /**
+   * More members of each server's GET /xdom-alto/stats, by domain id (agents) or
+   * `orchestrator`: a feature started after the network (Kafka) adds its counters here.
+   */
+  statsExtras: Map<string, Record<string, () => unknown>>;
   close(): Promise<void>;
 }
+
+const extraStats = (x: Record<string, () => unknown> | undefined) => Object.fromEntries(Object.entries(x ?? {}).map(([k, f]) => [k, f()]));
 
 export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork> {
   const host = opts.host ?? '127.0.0.1';
@@ -187,6 +202,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
   try {
     const solver = await highsSolver();
     const agents: RunningNetwork['agents'] = [];
+    const statsExtras: RunningNetwork['statsExtras'] = new Map();
     for (const d of opts.domains) agents.push({ domain: d.id, ...(await listen(opts.agentPorts?.[d.id] ?? 0, d.id)) });
     const orch = opts.orchestratorPort === null ? undefined : await listen(opts.orchestratorPort ?? 0, 'orchestrator');
 
@@ -208,13 +224,16 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       const service = new DomainService(controller, lookup, peersOf(d.id), { solver, privacy, ...(opts.coalesceMs !== undefined ? { coalesceMs: opts.coalesceMs } : {}) });
       stoppers.push(() => service.close(), () => controller.close?.());
       const hostName = `${d.id}.xdom-alto`;
-      const { mount: alto, live } = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit, opts.keepAliveMs, opts.historyLimit);
+      const { mount: alto, live, maps } = agentAlto(d, service, controller, privacy, agentValidator, hostName, opts.bodyLimit, opts.keepAliveMs, opts.historyLimit);
       lives.push(live);
-      if (a) Object.assign(a, { service, live });
+      if (a) Object.assign(a, { service, live, alto: maps });
+      const extras: Record<string, () => unknown> = {};
+      statsExtras.set(d.id, extras);
       const admin = opts.adminToken !== undefined && controller instanceof SimController ? controller : undefined;
       const tokenSha256 = opts.adminToken === undefined ? undefined : tokenDigest(opts.adminToken);
       const mount = (app: Express) => {
         if (admin && tokenSha256) mountSimAdmin(app, { tokenSha256, set: (c) => admin.set(c), version: () => service.version() }, agentValidator);
+        jsonResource(app, '/xdom-alto/stats', () => ({ domain: d.id, version: service.version().tag, ...extraStats(extras) }));
         alto(app);
       };
       const guard = new Guard({
@@ -224,6 +243,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
         ...(sec.agentRate ? { rate: sec.agentRate } : {}),
       });
       const metrics = new ServerMetrics({ refused: () => guard.refused });
+      if (a) a.metrics = metrics;
       const app = createAgentApp(service, { ...common, ...logAs(d.id), validator: agentValidator, openapi: agentDoc, hostName, mount, guard, metrics });
       agents[i]?.server.on('request', app);
     });
@@ -242,6 +262,8 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       // runs the domains (xdom demo): the orchestrator reads no domain files.
       const netmap = NetworkMap.fromRegistry(NETMAP_ID, registry);
       const propertyMaps = new PropertyMaps(netmap, new Map(opts.domains.map((d) => [d.id, d.asn])), PROPMAP_ID);
+      const altoService = new AltoService(netmap, orchestrator);
+      statsExtras.set('orchestrator', {});
       const hostName = 'orchestrator.xdom-alto';
       const uriOf = new Map(registry.agents.map((a) => [a.domain, a.uri]));
       // Follows the agents the cache or a subscribed query depends on; their changes recompute the room's queries.
@@ -257,7 +279,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
       const tips = new TipsService({ room, base: '/xdom-alto', hostName });
       const live: LiveParts = { room, streams, tips };
       lives.push(live);
-      Object.assign(orch, { live, watch });
+      Object.assign(orch, { live, watch, alto: { service: altoService, propertyMaps } });
       const stats = () => {
         const c = orchPeers.stats();
         const m = process.memoryUsage();
@@ -277,10 +299,11 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           ...(cache ? { cache: cache.stats() } : {}),
           live: { streams: streams.open, 'tips-views': tips.open, 'room-resources': room?.list().length ?? 0, ...streams.stats, agents: watch.stats() },
           memory: { 'rss-bytes': m.rss, 'heap-used-bytes': m.heapUsed },
+          ...extraStats(statsExtras.get('orchestrator')),
         };
       };
       const alto = mountAlto({
-        service: new AltoService(netmap, orchestrator),
+        service: altoService,
         propertyMaps,
         validator,
         hostName,
@@ -297,6 +320,13 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
         ...(sec.tokenHashes ? { tokenHashes: sec.tokenHashes } : {}),
         ...(sec.rate ? { rate: sec.rate } : {}),
       });
+      const orchMetrics = new ServerMetrics({
+        client: () => orchPeers.stats(),
+        breakers: () => orchPeers.breakers?.snapshot() ?? [],
+        refused: () => orchGuard.refused,
+        ...(cache ? { cache: () => cache.stats() } : {}),
+      });
+      Object.assign(orch, { metrics: orchMetrics });
       const app = createOrchestratorApp(
         orchestrator,
         {
@@ -311,18 +341,13 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
             alto(app);
           },
           guard: orchGuard,
-          metrics: new ServerMetrics({
-            client: () => orchPeers.stats(),
-            breakers: () => orchPeers.breakers?.snapshot() ?? [],
-            refused: () => orchGuard.refused,
-            ...(cache ? { cache: () => cache.stats() } : {}),
-          }),
+          metrics: orchMetrics,
         },
         stats,
       );
       orch.server.on('request', app);
     }
-    return { agents, registry, close, peers: orchPeers, ...(orch ? { orchestrator: orch as RunningNetwork['orchestrator'] } : {}) };
+    return { agents, registry, close, peers: orchPeers, statsExtras, ...(orch ? { orchestrator: orch as RunningNetwork['orchestrator'] } : {}) };
   } catch (e) {
     await close();
     throw e;
@@ -343,10 +368,10 @@ function agentAlto(
   bodyLimit: number | undefined,
   keepAliveMs: number | undefined,
   historyLimit: number | undefined,
-): { mount: (app: Express) => void; live: LiveParts } {
+): { mount: (app: Express) => void; live: LiveParts; maps: AltoMaps } {
   const source = new DomainAltoSource(service, controller, d, privacy, PROPMAP_ID);
   const netmap = NetworkMap.fromDomain(NETMAP_ID, d);
-  const propertyMaps = new PropertyMaps(netmap, new Map([[d.id, d.asn]]), PROPMAP_ID, source.directory());
+  const propertyMaps = new PropertyMaps(netmap, new Map([[d.id, d.asn]]), PROPMAP_ID, withCompute(controller, source.directory()));
   const persistent = propertyMaps.definesAnes ? async () => [await propertyMaps.vtag()] : undefined;
   const aneProperties = propertyMaps.definesAnes ? [...ANE_PROPERTIES, PERSISTENT_ENTITY_ID] : ANE_PROPERTIES;
   const outside = source.outside();
@@ -359,8 +384,9 @@ function agentAlto(
   service.clock.events.subscribe((e) => room.changed(e.domain));
   const streams = new UpdateStreamService({ room, base: '/xdom-alto', hostName, ...(keepAliveMs ? { keepAliveMs } : {}) });
   const tips = new TipsService({ room, base: '/xdom-alto', hostName });
+  const altoService = new AltoService(netmap, source, persistent, outside);
   const mount = mountAlto({
-    service: new AltoService(netmap, source, persistent, outside),
+    service: altoService,
     propertyMaps,
     aneProperties,
     validator,
@@ -372,7 +398,7 @@ function agentAlto(
       tips.mount(app);
     },
   });
-  return { mount, live: { room, streams, tips } };
+  return { mount, live: { room, streams, tips }, maps: { service: altoService, propertyMaps } };
 }
 
 /** The agent's version as a resource the update stream can carry (the orchestrator's cache follows it). */

@@ -14,8 +14,9 @@ import { parsePrefix } from '../model/ip.js';
 import { representative } from '../alto/addr.js';
 import type { WalkStrategy } from '../orchestrator/walk.js';
 import { demoTls, securityFrom, type SecurityFlags } from './security-options.js';
+import { startKafka, type KafkaFlags } from './kafka.js';
 
-interface ServeFlags {
+interface ServeFlags extends KafkaFlags {
   host: string;
   port: number;
   bodyLimit: number;
@@ -79,10 +80,11 @@ export async function runDemo(flags: ServeFlags & LiveFlags & { agentPorts: stri
     '',
     `Serving until Ctrl-C (pid ${process.pid}; kill -HUP ${process.pid} empties the orchestrator's cache).`,
   ];
-  console.log(lines.join('\n'));
+  // The handler before the line that gives the pid: a test (or a person) may signal at once.
   const off = onSighup(net);
+  console.log(lines.join('\n'));
   try {
-    await serveUntilSignal(net);
+    await serveUntilSignal(net, await startKafka(net, flags, logger(flags.quiet)));
   } finally {
     off();
     tls?.cleanup();
@@ -152,7 +154,7 @@ export async function runAgent(flags: ServeFlags & SecurityFlags & LiveFlags & {
     ...(flags.adminTokenFile ? { adminToken: readToken({ tokenFile: flags.adminTokenFile }) } : {}),
   });
   console.log(`xdom-alto agent for ${domain.id} (AS${domain.asn}, ${domain.controller.kind} controller) at ${net.agents[0]?.url}`);
-  await serveUntilSignal(net);
+  await serveUntilSignal(net, await startKafka(net, flags, logger(flags.quiet)));
 }
 
 export async function runOrchestrator(
@@ -181,7 +183,7 @@ export async function runOrchestrator(
   const off = onSighup(net);
   console.log(`xdom-alto orchestrator at ${net.orchestrator?.url} over ${registry.agents.length} agents (${flags.strategy} walk), pid ${process.pid} (kill -HUP ${process.pid} empties its cache)`);
   if (!flags.quiet) for (const a of registry.agents) console.log(`  ${a.domain.padEnd(12)} ${a.uri}`);
-  await serveUntilSignal(net);
+  await serveUntilSignal(net, await startKafka(net, flags, logger(flags.quiet)));
   off();
 }
 
@@ -201,13 +203,13 @@ function onSighup(net: RunningNetwork): () => void {
   return () => process.off('SIGHUP', onHup);
 }
 
-async function serveUntilSignal(net: RunningNetwork): Promise<void> {
+async function serveUntilSignal(net: RunningNetwork, extra?: { close(): Promise<void> }): Promise<void> {
   await new Promise<void>((done) => {
     const stop = (sig: string) => {
       console.log(`\n${sig}: shutting down`);
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
-      net.close().then(done, done);
+      (extra ? extra.close().catch(() => {}) : Promise.resolve()).then(() => net.close()).then(done, done);
     };
     const onInt = () => stop('SIGINT');
     const onTerm = () => stop('SIGTERM');

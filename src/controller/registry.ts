@@ -9,6 +9,7 @@ import type { ControllerAdapter } from './adapter.js';
 import { SimController, type SimOptions } from './sim.js';
 import { FrrController } from './frr/index.js';
 import { OpenflowController } from './openflow/adapter.js';
+import { TelemetryController } from './telemetry.js';
 
 /** What the CLI may ask of any adapter at start. */
 export type ControllerOptions = SimOptions;
@@ -30,5 +31,7 @@ export function createController(domain: Domain, opts: ControllerOptions = {}): 
   if (!factory) {
     throw AltoError.value('controller/kind', domain.controller.kind, `unknown controller kind '${domain.controller.kind}' (known: ${controllerKinds().join(', ')})`);
   }
-  return factory(domain, opts);
+  const inner = factory(domain, opts);
+  // Counters from Kafka topics, over any kind (issue 12): the intake is attached by cli/kafka.ts.
+  return domain.telemetry ? new TelemetryController(inner, domain, domain.telemetry) : inner;
 }

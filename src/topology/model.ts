@@ -38,6 +38,22 @@ export interface Domain {
   dynamics?: Dynamic[];
   /** With mTLS: which peers may ask this domain's agent (by certificate subject or fingerprint). */
   'allowed-peers'?: PeerRule[];
+  /** Available bandwidth from interface counters on Kafka topics (docs/telemetry.md). */
+  telemetry?: TelemetryConfig;
+}
+
+/** Where a domain's interface counters come from (controller/telemetry.ts, kafka/intake.ts). */
+export interface TelemetryConfig {
+  /** Bootstrap brokers, `HOST:PORT[,HOST:PORT...]`. */
+  kafka: string;
+  topics: string[];
+  format: 'gnmic' | 'telegraf' | 'pmacct';
+  group?: string;
+  'window-ms'?: number;
+  'stale-after-ms'?: number;
+  'change-threshold'?: number;
+  interfaces?: { port: string; device: string; interface: string }[];
+  'compute-topic'?: string;
 }
 
 /** One allowed peer: a certificate subject ("CN=as2") or a SHA-256 fingerprint. */

@@ -244,6 +244,32 @@ export const domainSchema = {
         },
       },
     },
+    telemetry: {
+      type: 'object',
+      description: 'available bandwidth from interface counters on Kafka topics (docs/telemetry.md); compute nodes from a topic',
+      required: ['kafka', 'topics', 'format'],
+      additionalProperties: false,
+      properties: {
+        kafka: { type: 'string', pattern: '^[^,\\s]+(,[^,\\s]+)*$', description: 'bootstrap brokers, HOST:PORT[,HOST:PORT...]' },
+        topics: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,249}$' } },
+        format: { type: 'string', enum: ['gnmic', 'telegraf', 'pmacct'] },
+        group: { type: 'string', description: 'consumer group (default xdom-telemetry-<domain id>): agents of one domain share it' },
+        'window-ms': { type: 'integer', minimum: 1, description: 'rate = counter growth over this window (default 10000)' },
+        'stale-after-ms': { type: 'integer', minimum: 1, description: 'a port with no counters for this long is stale (default 30000)' },
+        'change-threshold': { type: 'number', minimum: 0, maximum: 1, description: 'new version when availbw moves by this share of capacity (default 0.01)' },
+        interfaces: {
+          type: 'array',
+          description: 'device interface -> port; default: device <switch>, interface <n> for port <switch>:<n>',
+          items: {
+            type: 'object',
+            required: ['port', 'device', 'interface'],
+            additionalProperties: false,
+            properties: { port, device: { type: 'string' }, interface: { type: 'string' } },
+          },
+        },
+        'compute-topic': { type: 'string', pattern: '^[A-Za-z0-9._-]{1,249}$', description: 'compute nodes (vcpu, ram, disk, instances): entity properties in the property map' },
+      },
+    },
     'persistent-anes': {
       type: 'array',
       description: 'links or borders published under stable names: persistent ANEs (RFC 9275 §6.2.4) in the agent property map',

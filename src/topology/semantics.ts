@@ -71,6 +71,14 @@ export function checkDomain(d: Domain): Problem[] {
     }
   });
   checkPersistentAnes(d, elementIds, at);
+  // Telemetry's interface mappings name ports of links or borders (controller/telemetry.ts).
+  const seen = new Set<string>();
+  (d.telemetry?.interfaces ?? []).forEach((m, i) => {
+    if (!portUse.has(m.port)) at(['telemetry', 'interfaces', i, 'port'], `'${m.port}' is not a port of a link or border of ${d.id}`);
+    const k = `${m.device}\u0000${m.interface}`;
+    if (seen.has(k)) at(['telemetry', 'interfaces', i], `${m.device} ${m.interface} is mapped twice`);
+    seen.add(k);
+  });
   d.routes.forEach((r, i) => {
     if (!parsePrefix(r.prefix)) at(['routes', i, 'prefix'], `'${r.prefix}' is not a prefix (address/length with host bits zero)`);
     if (!borderPorts.has(r.egress)) at(['routes', i, 'egress'], `egress '${r.egress}' is not a border port of ${d.id}`);

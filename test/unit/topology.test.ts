@@ -103,6 +103,17 @@ describe('domain files', () => {
     expect(problems(`privacy: abstract\n${withAnes('  - { element: l1, name: core-s2 }\n')}`)[0]).to.contain("reveals 's2'");
   });
 
+  it('telemetry: the schema, and interface mappings that name ports of links or borders', () => {
+    const withTelemetry = (extra: string) => `${GOOD}telemetry:\n  kafka: 127.0.0.1:9092\n  topics: [counters]\n  format: gnmic\n${extra}`;
+    expect(problems(withTelemetry('  interfaces:\n    - { port: s1:1, device: leaf1, interface: Ethernet1 }\n'))).to.deep.equal([]);
+    expect(problems(withTelemetry('  interfaces:\n    - { port: s1:9, device: leaf1, interface: Ethernet1 }\n'))).to.deep.equal([
+      "d.yaml:30:15: telemetry/interfaces/0/port: 's1:9' is not a port of a link or border of asx",
+    ]);
+    expect(problems(withTelemetry('  interfaces:\n    - { port: s1:1, device: a, interface: b }\n    - { port: s2:1, device: a, interface: b }\n'))[0]).to.contain('a b is mapped twice');
+    expect(problems(`${GOOD}telemetry:\n  kafka: 127.0.0.1:9092\n  topics: [t]\n  format: netflow\n`)[0]).to.contain('telemetry/format');
+    expect(problems(`${GOOD}telemetry:\n  kafka: "not a broker list"\n  topics: [t]\n  format: gnmic\n`)[0]).to.contain('telemetry/kafka');
+  });
+
   it('the example network validates, across files too', () => {
     const files = ['as1.yaml', 'as2.yaml', 'as3.yaml'].map((f) => join(EXAMPLE_DIR, f));
     const located = files.map((f) => {
