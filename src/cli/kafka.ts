@@ -23,6 +23,7 @@ import { TelemetryController } from '../controller/telemetry.js';
 import { parseBrokers, type KafkaOptions } from '../kafka/client.js';
 import { TelemetryIntake } from '../kafka/intake.js';
 import { MapPublisher } from '../kafka/maps.js';
+import { publishQueries } from '../kafka/queries.js';
 import { KafkaSink } from '../kafka/sink.js';
 import { publishVersions, versionRecord, VersionFollower } from '../kafka/versions.js';
 import type { RunningNetwork } from './network.js';
@@ -88,6 +89,7 @@ export async function startKafka(net: RunningNetwork, flags: KafkaFlags, log?: (
       const tag = a.service.clock.version();
       s.enqueue([versionRecord(k, { domain: a.domain, tag, previous: tag, seq: 0, elements: [], kinds: [], at: Date.now() })]);
       stops.push(a.service.clock.events.subscribe((e) => pub.trigger(e.tag)));
+      if (a.live) stops.push(publishQueries(s, k, a.domain, a.live.room));
       pub.trigger(a.service.clock.version());
       extras(net, a.domain).kafka = () => ({ sink: s.stats(), maps: pub.s, topics: pub.topics() });
       if (a.metrics) sinkMetrics(a.metrics.registry, s);
@@ -105,6 +107,7 @@ export async function startKafka(net: RunningNetwork, flags: KafkaFlags, log?: (
       // one walk at a time, the last version always published).
       orch.watch.close();
       const room = orch.live.room;
+      stops.push(publishQueries(s, k, 'orchestrator', room));
       versions = new VersionFollower(k, (domain, tag) => {
         cache?.pushed(domain, tag);
         room.changed(domain);

@@ -159,10 +159,13 @@ export class LiveResource {
     this.history.push(v);
     while (this.history.length > this.room.historyLimit) this.history.shift();
     this.events.emit({ kind: 'version', id: this.id, resourceId: this.resourceId, version: v, first: false });
+    this.room.versions.emit({ resource: this, version: v });
   }
 }
 
 export class LiveRoom {
+  /** Every new version of every resource, room-wide (what Kafka publishes subscribed queries from). */
+  readonly versions = new Fanout<{ resource: LiveResource; version: LiveVersion }>();
   readonly historyLimit: number;
   readonly now: () => number;
   private readonly resources = new Map<string, LiveResource>();

@@ -13,6 +13,8 @@ import type { RunningNetwork } from '../../src/cli/network.js';
 import { SimController } from '../../src/controller/sim.js';
 import { RESOURCES } from '../../src/alto/ird.js';
 import { mapKey, mapTopic, versionsTopic } from '../../src/kafka/client.js';
+import { queriesTopic, queryKey } from '../../src/kafka/queries.js';
+import { FLOWCOST_INPUT } from '../helpers/live.js';
 
 const MAPS = RESOURCES.filter((r) => r.kind === 'networkmap' || r.kind === 'costmap' || r.kind === 'propmap');
 
@@ -102,6 +104,38 @@ describe('Kafka publication (real broker)', function () {
     expect(rs.some(mine)).to.equal(true);
     const vs = await readTopics(broker.bootstrap, [versionsTopic({ prefix })], (got) => got.some((r) => r.key === 'as2' && JSON.parse(r.value.toString()).tag === tag));
     expect(vs.some((r) => r.key === 'as2' && JSON.parse(r.value.toString()).tag === tag)).to.equal(true);
+  });
+
+  it('publishes the answers of subscribed queries: byte for byte a fresh POST, again on a change', async function () {
+    await settled();
+    // What an RFC 8895 substream or a TIPS view does: open the query in the orchestrator's room and hold it.
+    const room = net?.orchestrator?.live.room;
+    const r = room?.open('flowcost', FLOWCOST_INPUT);
+    if (!room || !r) throw new Error('no orchestrator room');
+    room.hold(r);
+    try {
+      await r.ready();
+      const key = queryKey('orchestrator', 'flowcost', r.id);
+      const topic = queriesTopic({ prefix });
+      const fresh = async () =>
+        Buffer.from(await (await fetch(`${net?.orchestrator?.url}/flowcost`, { method: 'POST', headers: { 'content-type': 'application/alto-flowcostparams+json', accept: 'application/alto-flowcost+json' }, body: JSON.stringify(FLOWCOST_INPUT) })).arrayBuffer());
+      const want = await fresh();
+      let rs = await readTopics(broker.bootstrap, [topic], (got) => latestByKey(got, topic).get(key)?.value.equals(want) === true);
+      const rec = latestByKey(rs, topic).get(key);
+      expect(rec?.value.equals(want), 'the record is the POST body byte for byte').to.equal(true);
+      expect(rec?.headers['content-type']).to.equal('application/alto-flowcost+json');
+      expect(JSON.parse(rec?.headers.vtag ?? '{}')).to.deep.include({ 'resource-id': 'flowcost', tag: r.current?.tag });
+      // A change on the query's path: a new answer on the topic, equal to a fresh POST again.
+      const as3 = net?.agents.find((a) => a.domain === 'as3');
+      (as3?.controller as SimController).setAvailable('ilink0', 3_000_000);
+      await until('the query recomputed', async () => (await fresh()).includes('3000000'));
+      const next = await fresh();
+      rs = await readTopics(broker.bootstrap, [topic], (got) => latestByKey(got, topic).get(key)?.value.equals(next) === true);
+      expect(latestByKey(rs, topic).get(key)?.value.equals(next)).to.equal(true);
+      expect(Number(latestByKey(rs, topic).get(key)?.headers['xdom-seq'])).to.be.greaterThan(Number(rec?.headers['xdom-seq']));
+    } finally {
+      room.release(r);
+    }
   });
 
   it('loses no version when the broker crashes and restarts mid-stream', async function () {
