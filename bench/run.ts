@@ -186,9 +186,10 @@ if (tls.length > 0) {
   for (const r of tls) console.log(`${r.variant.padEnd(40)} ${String(r.requests).padStart(8)} ${String(r.per_s).padStart(7)} ${r.median_ms.toFixed(2).padStart(10)}  ${(r.per_s / (tls[0]?.per_s ?? r.per_s)).toFixed(2)}x`);
 }
 // Issue 13: the FRR lab (skipped without root and FRR).
-const frr = await benchFrr(quick, log);
+// --walk-only skips every section but the walk (each is minutes on its own).
+const frr = walkOnly ? { skipped: '--walk-only' } : await benchFrr(quick, log);
 if (!frr.skipped) console.log(`\nfrr lab: ${JSON.stringify(frr)}`);
-const live: LiveRow[] = await benchLive(quick, (l) => process.stderr.write(`${l}\n`));
+const live: LiveRow[] = walkOnly ? [] : await benchLive(quick, (l) => process.stderr.write(`${l}\n`));
 console.log('\nlive        variant                 samples  median_ms   p99_ms  other');
 for (const r of live) {
   const { scenario, variant, samples, median_ms, p99_ms, ...other } = r;
@@ -196,9 +197,9 @@ for (const r of live) {
     `${scenario.padEnd(11)} ${variant.padEnd(22)} ${String(samples).padStart(8)} ${(median_ms ?? 0).toFixed(1).padStart(10)} ${(p99_ms ?? 0).toFixed(1).padStart(8)}  ${Object.entries(other).map(([k, v]) => `${k}=${v}`).join(' ')}`,
   );
 }
-const view = await benchView({ quick }, log);
-printView(view);
-const openflow: OpenflowBench = await benchOpenflow(quick, (l) => process.stderr.write(`${l}\n`));
+const view = walkOnly ? undefined : await benchView({ quick }, log);
+if (view) printView(view);
+const openflow: OpenflowBench = walkOnly ? { skipped: '--walk-only' } : await benchOpenflow(quick, (l) => process.stderr.write(`${l}\n`));
 if (openflow.skipped) console.log(`\nopenflow: skipped (${openflow.skipped})`);
 else {
   console.log('\nopenflow (as2 as OVS bridges under os-ken)');
@@ -208,7 +209,7 @@ else {
   for (const r of openflow.fetchbw ?? []) console.log(`  fetchbw under ${r.offered_bps / 1e6} Mbit/s UDP: counters ${(r.measured_bps / 1e6).toFixed(3)} vs iperf3 ${(r.iperf_bps / 1e6).toFixed(3)} (${r.error_vs_iperf_pct} %), vs wire ${(r.wire_bps / 1e6).toFixed(3)} (${r.error_vs_wire_pct} %)`);
 }
 // Kafka (issue 12): skipped with a message when no broker can be started.
-const kafka = await benchKafka(quick, log);
+const kafka = walkOnly ? { skipped: '--walk-only' } : await benchKafka(quick, log);
 if (kafka.skipped) console.log(`\nkafka: ${kafka.skipped}`);
 else {
   console.log('\nkafka intake   processes  updates  seconds  updates/s');
