@@ -12,6 +12,7 @@ import { PrefixTable } from '../lookup/trie.js';
 import { switchOf, type Border, type Domain, type Link } from '../topology/model.js';
 import type { ControllerAdapter, NextHopResult, PathResult } from './adapter.js';
 import { EcmpGraph } from './ecmp.js';
+import { localHostTable } from './hosts.js';
 import { Fanout, type ControllerChange, type Listener } from '../live/feed.js';
 import { timeline, type Step } from './dynamics.js';
 
@@ -39,7 +40,7 @@ export class SimController implements ControllerAdapter {
   private readonly borderByAddress = new Map<string, Border>();
   private readonly portBw = new Map<string, number>();
   private readonly portElement = new Map<string, string>(); // port -> link or border id
-  private readonly localHosts = new PrefixTable<string>(); // address/prefix -> attach port
+  private readonly localHosts: PrefixTable<string>; // address/prefix -> attach port (controller/hosts.ts)
   private readonly routes = new PrefixTable<string>(); // prefix -> egress port
   private readonly asPaths = new PrefixTable<string[]>(); // destination AS's prefix -> AS path (one array per destination AS)
   private readonly tag: string;
@@ -68,15 +69,7 @@ export class SimController implements ControllerAdapter {
       this.portBw.set(b.port, b.available);
       this.portElement.set(b.port, b.id);
     }
-    for (const p of topology.prefixes) {
-      const parsed = parsePrefix(p.prefix);
-      if (parsed) this.localHosts.insert(parsed, p.attach);
-    }
-    for (const h of topology.hosts) {
-      const parsed = parsePrefix(h.address);
-      const attach = h.attach ?? this.localHosts.match(h.address)?.value;
-      if (parsed && attach) this.localHosts.insert(parsed, attach);
-    }
+    this.localHosts = localHostTable(topology);
     for (const r of topology.routes) {
       const parsed = parsePrefix(r.prefix);
       if (parsed) this.routes.insert(parsed, r.egress);

@@ -19,7 +19,6 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { FlowFault, FlowSpec } from '../../model/flow.js';
-import { parsePrefix } from '../../model/ip.js';
 import { PrefixTable } from '../../lookup/trie.js';
 import { switchOf, type Border, type Domain, type Link } from '../../topology/model.js';
 import type { ControllerAdapter, NextHopResult, PathResult } from '../adapter.js';
@@ -29,6 +28,7 @@ import { frrConfig, ifaceOfPort, type FrrConfig, type FrrRouter } from './config
 import { systemIo, type FrrIo } from './io.js';
 import { parseBgp, parseInterfaces, parseNetDev, parseRib, parseTcRates, type RouterSnapshot } from './snapshot.js';
 import { walkFib, type DomainIndex, type WalkOutcome } from './walk.js';
+import { localHostTable } from '../hosts.js';
 
 type Snap = RouterSnapshot | { failed: string };
 
@@ -42,7 +42,7 @@ export class FrrController implements ControllerAdapter {
   private readonly borders = new Map<string, Border>(); // by port
   private readonly bordersById = new Map<string, Border>();
   private readonly borderByAddress = new Map<string, Border>();
-  private readonly localHosts = new PrefixTable<string>();
+  private readonly localHosts: PrefixTable<string>; // controller/hosts.ts
   private readonly index: DomainIndex = { portOf: new Map(), linkOf: new Map(), borders: new Set(), ownerOf: new Map(), farEnd: new Map() };
   /** port -> [router, iface] */
   private readonly ifaceOf = new Map<string, [string, string]>();
@@ -87,16 +87,10 @@ export class FrrController implements ControllerAdapter {
       this.index.borders.add(b.port);
       this.published.set(b.port, b.available);
     }
-    for (const p of this.d.prefixes) {
-      port(p.attach);
-      const parsed = parsePrefix(p.prefix);
-      if (parsed) this.localHosts.insert(parsed, p.attach);
-    }
+    this.localHosts = localHostTable(this.d);
+    for (const p of this.d.prefixes) port(p.attach);
     for (const h of this.d.hosts) {
-      const parsed = parsePrefix(h.address);
-      const attach = h.attach ?? this.localHosts.match(h.address)?.value;
       if (h.attach) port(h.attach);
-      if (parsed && attach) this.localHosts.insert(parsed, attach);
     }
     this.scheduleSample();
   }

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { FlowFault, FlowSpec } from '../../model/flow.js';
 import { AltoError } from '../../model/errors.js';
-import { parseAddress, parsePrefix } from '../../model/ip.js';
+import { parseAddress } from '../../model/ip.js';
 import { PrefixTable } from '../../lookup/trie.js';
 import type { Border, ControllerConfig, Domain, Link } from '../../topology/model.js';
 import type { ControllerAdapter, NextHopResult, PathResult } from '../adapter.js';
@@ -23,6 +23,7 @@ import { Fanout, type ChangeKind, type ControllerChange, type Listener } from '.
 import { routingCost } from '../sim.js';
 import { OsKenClient, type PortSample, type Snapshot } from './rest.js';
 import { walk, type PacketFields, type WalkResult } from './tables.js';
+import { localHostTable } from '../hosts.js';
 
 export interface OpenflowOptions {
   url: string;
@@ -67,7 +68,7 @@ export class OpenflowController implements ControllerAdapter {
   private readonly borders = new Map<string, Border>(); // by port
   private readonly bordersById = new Map<string, Border>();
   private readonly borderByAddress = new Map<string, Border>();
-  private readonly localHosts = new PrefixTable<string>(); // address/prefix -> access port
+  private readonly localHosts: PrefixTable<string>; // address/prefix -> access port (controller/hosts.ts)
   private snap: Snapshot | undefined;
   private health: Health = { ok: false, error: 'not read yet' };
   private readonly samples = new Map<string, PortSample[]>();
@@ -92,15 +93,7 @@ export class OpenflowController implements ControllerAdapter {
       this.bordersById.set(b.id, b);
       this.borderByAddress.set(b.address, b);
     }
-    for (const p of topology.prefixes) {
-      const parsed = parsePrefix(p.prefix);
-      if (parsed) this.localHosts.insert(parsed, p.attach);
-    }
-    for (const h of topology.hosts) {
-      const parsed = parsePrefix(h.address);
-      const attach = h.attach ?? this.localHosts.match(h.address)?.value;
-      if (parsed && attach) this.localHosts.insert(parsed, attach);
-    }
+    this.localHosts = localHostTable(topology);
     this.ready = this.poll().then(() => this.poll(Math.min(this.options.pollMs, this.options.windowMs)));
     void this.ready.then(() => this.schedule());
   }
