@@ -30,8 +30,24 @@ export interface OrchestratorProc {
   clearCache(): Promise<void>;
   /** Peak resident memory of the process so far, MB. */
   peakRssMb(): number;
+  /** CPU time (user + system) the process has used so far, ms. */
+  cpuMs(): number;
   close(): Promise<void>;
 }
+
+/** CPU time (user + system) a process has used so far, ms, from /proc/<pid>/stat (0 when gone). */
+export function cpuMsOf(pid: number | undefined): number {
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+/** USER_HZ: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)). */
+const CLOCK_TICKS = 100;
 
 /**
  * The scheduler's connections. Its keep-alive sockets are dropped after 1 s idle, well
@@ -111,6 +127,7 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
         return m ? Math.round(Number(m[1]) / 1024) : 0;
       },
+      cpuMs: () => cpuMsOf(proc.pid),
       async close() {
         exited.catch(() => {});
         // Already gone (it crashed, or was killed): waiting for an 'exit' that came would hang

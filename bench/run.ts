@@ -20,7 +20,8 @@
  *
  * Writes bench/results/latest.json, also when a scenario fails (with what ran and the
  * error). `--quick` runs fewer iterations; `--walk-only` only the walk; `--delays 0,20`
- * other round trips; `--flows 100,10000` other flow sets; `--reps 2` fewer repetitions.
+ * other round trips; `--flows 100,10000` other flow sets; `--reps 2` fewer repetitions;
+ * `--strategies guided,batched` only those walks.
  */
 import { writeFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
@@ -32,6 +33,7 @@ import { ROOT } from '../src/cli/load.js';
 import { queryFlows } from '../src/client/query.js';
 import type { FlowSpec } from '../src/model/flow.js';
 import type { AnswerForm } from '../src/wire/forms.js';
+import type { WalkStrategy } from '../src/orchestrator/walk.js';
 import { startExample, SEED_ALTO_RSA } from '../test/helpers/network.js';
 import { benchCompression, type CompressionRow } from './compression.js';
 import { benchHttpLayer, type HttpRow } from './http-layer.js';
@@ -51,6 +53,8 @@ const delays = process.argv.includes('--delays') && delaysArg ? delaysArg.split(
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const flowCounts = arg('--flows')?.split(',').map(Number);
 const reps = arg('--reps') === undefined ? undefined : Number(arg('--reps'));
+/** `--strategies guided,batched`: only these walks (default guided, batched, naive). */
+const strategies = arg('--strategies')?.split(',') as WalkStrategy[] | undefined;
 const N = quick ? 500 : 3000;
 const INFLIGHT = 16;
 
@@ -223,17 +227,17 @@ const walk: WalkRow[] = [];
 let failed: unknown;
 try {
   // Rows arrive one by one: a failure later on keeps what ran.
-  await benchWalk({ quick, ...(delays ? { delays } : {}), ...(flowCounts ? { flows: flowCounts } : {}), ...(reps ? { reps } : {}) }, (l) => process.stderr.write(`${l}\n`), (r) => walk.push(r));
+  await benchWalk({ quick, ...(delays ? { delays } : {}), ...(flowCounts ? { flows: flowCounts } : {}), ...(reps ? { reps } : {}), ...(strategies ? { strategies } : {}) }, (l) => process.stderr.write(`${l}\n`), (r) => walk.push(r));
 } catch (e) {
   failed = e;
   process.stderr.write(`walk failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
 }
-console.log('\nases   flows  strategy  +rtt  cache  median_ms   p95_ms  requests  rounds      bytes  rss_mb  faults  same  vs naive');
+console.log('\nases   flows  strategy  +rtt  cache  median_ms   p95_ms  first_ms  requests  rounds      bytes  rss_mb  cpu_orch  cpu_agents  faults  same  vs naive');
 for (const r of walk) {
   const naive = walk.find((x) => x.flows === r.flows && x.strategy === 'naive' && x.delay_ms === r.delay_ms);
   const vs = naive ? `${(naive.median_ms / r.median_ms).toFixed(1)}x, ${(naive.requests / Math.max(1, r.requests)).toFixed(1)}x fewer req` : '-';
   console.log(
-    `${String(r.ases).padStart(4)} ${String(r.flows).padStart(7)}  ${r.strategy.padEnd(8)} ${String(r.delay_ms).padStart(5)}  ${(r.cold ? 'cold' : 'warm').padEnd(5)} ${r.median_ms.toFixed(1).padStart(9)} ${r.p95_ms.toFixed(1).padStart(8)} ${String(r.requests).padStart(9)} ${String(r.rounds).padStart(7)} ${String(r.bytes).padStart(10)} ${String(r.rss_mb).padStart(7)} ${String(r.faults).padStart(7)}  ${r.same === undefined ? '-   ' : r.same ? 'yes ' : 'NO  '}  ${vs}`,
+    `${String(r.ases).padStart(4)} ${String(r.flows).padStart(7)}  ${r.strategy.padEnd(8)} ${String(r.delay_ms).padStart(5)}  ${(r.cold ? 'cold' : 'warm').padEnd(5)} ${r.median_ms.toFixed(1).padStart(9)} ${r.p95_ms.toFixed(1).padStart(8)} ${r.first_ms.toFixed(1).padStart(9)} ${String(r.requests).padStart(9)} ${String(r.rounds).padStart(7)} ${String(r.bytes).padStart(10)} ${String(r.rss_mb).padStart(7)} ${String(r.orch_cpu_ms).padStart(9)} ${String(r.agents_cpu_ms).padStart(11)} ${String(r.faults).padStart(7)}  ${r.same === undefined ? '-   ' : r.same ? 'yes ' : 'NO  '}  ${vs}`,
   );
 }
 writeFileSync(

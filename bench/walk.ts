@@ -27,7 +27,7 @@ import type { FlowSpec } from '../src/model/flow.js';
 import type { WalkStrategy } from '../src/orchestrator/walk.js';
 import { generateTopology } from '../src/topology/generate/index.js';
 import { Rng } from '../src/topology/generate/prng.js';
-import { send, startOrchestrator, type OrchestratorProc } from './orchestrator-proc.js';
+import { cpuMsOf, send, startOrchestrator, type OrchestratorProc } from './orchestrator-proc.js';
 
 export interface WalkRow {
   ases: number;
@@ -36,13 +36,24 @@ export interface WalkRow {
   /** Round trip added to every orchestrator-to-agent request, ms. */
   delay_ms: number;
   cold: boolean;
+  /**
+   * Median and p95 over the repetitions after the first when there are three or more: the
+   * first also opens connections and, on an orchestrator's first flow set, the agents'
+   * update streams (AgentWatch), which `first_ms` shows.
+   */
   median_ms: number;
   p95_ms: number;
+  /** The first repetition's time. */
+  first_ms: number;
   requests: number;
   rounds: number;
   bytes: number;
   rss_mb: number;
   faults: number;
+  /** CPU the orchestrator used per query (median), ms: with agents_cpu_ms, what bounds the time on 2 cores. */
+  orch_cpu_ms: number;
+  /** CPU all agent processes used per query (median), ms. */
+  agents_cpu_ms: number;
   /** Guided rows: whether every flow's answer equals the batched walk's (cold, same flows). */
   same?: boolean;
 }
@@ -135,6 +146,7 @@ function fingerprints(answer: ReturnType<typeof decodeAnswer>): Map<string, stri
 
 async function measure(
   orch: OrchestratorProc,
+  agentPids: (number | undefined)[],
   ases: number,
   flows: FlowSpec[],
   strategy: string,
@@ -144,6 +156,9 @@ async function measure(
   log: (s: string) => void,
 ): Promise<{ row: WalkRow; answers: Map<string, string> }> {
   const times: number[] = [];
+  const orchCpu: number[] = [];
+  const agentsCpu: number[] = [];
+  const agentsMs = (): number => agentPids.reduce<number>((sum, pid) => sum + cpuMsOf(pid), 0);
   let requests = 0;
   let bytes = 0;
   let rounds = 0;
@@ -157,9 +172,12 @@ async function measure(
   for (let i = 0; i < reps; i++) {
     if (cold) await orch.clearCache();
     const s0 = await orch.stats();
+    const c0 = { orch: orch.cpuMs(), agents: agentsMs() };
     const t0 = performance.now();
     const res = await send(url, { method: 'POST', headers, body: req.body });
     times.push(performance.now() - t0);
+    orchCpu.push(orch.cpuMs() - c0.orch);
+    agentsCpu.push(agentsMs() - c0.agents);
     if (res.status !== 200) throw new Error(`flow-cost answered ${res.status}: ${res.body.toString().slice(0, 200)}`);
     const answer = decodeAnswer('flow-cost', res.type, res.body, flows.map((f) => f.id));
     if (i === 0) answers = fingerprints(answer);
@@ -176,7 +194,11 @@ async function measure(
       log(`  ${faults} flows faulted (${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')}), e.g. ${first?.domain ?? ''} ${first?.message ?? ''}`);
     }
   }
+  const first = times[0] ?? 0;
+  if (times.length >= 3) for (const l of [times, orchCpu, agentsCpu]) l.shift();
   times.sort((x, y) => x - y);
+  orchCpu.sort((x, y) => x - y);
+  agentsCpu.sort((x, y) => x - y);
   const row: WalkRow = {
     ases,
     flows: flows.length,
@@ -185,14 +207,17 @@ async function measure(
     cold,
     median_ms: +q(times, 0.5).toFixed(1),
     p95_ms: +q(times, 0.95).toFixed(1),
+    first_ms: +first.toFixed(1),
     requests,
     rounds,
     bytes,
     // The orchestrator's own peak so far (each orchestrator runs one delay's scenarios, growing).
     rss_mb: orch.peakRssMb(),
     faults,
+    orch_cpu_ms: Math.round(q(orchCpu, 0.5)),
+    agents_cpu_ms: Math.round(q(agentsCpu, 0.5)),
   };
-  log(`  ${ases} ASes, ${flows.length} flows, ${strategy} ${cold ? 'cold' : 'warm'}, +${delay} ms: median ${row.median_ms} ms, ${requests} requests, ${rounds} rounds`);
+  log(`  ${ases} ASes, ${flows.length} flows, ${strategy} ${cold ? 'cold' : 'warm'}, +${delay} ms: median ${row.median_ms} ms (first ${row.first_ms}), ${requests} requests, ${rounds} rounds; CPU orchestrator ${row.orch_cpu_ms} ms, agents ${row.agents_cpu_ms} ms`);
   return { row, answers };
 }
 
@@ -279,13 +304,14 @@ export async function benchWalk(opts: WalkPlan, log: (s: string) => void, onRow:
               const flows = flowSets.get(p.flows) as FlowSpec[];
               const n = opts.reps ?? p.reps;
               const reps = strategy === 'naive' ? (quick || delay > 0 ? 1 : Math.min(n, 2)) : n;
-              const cold = await measure(o, ases, flows, strategy, delay, true, reps, log);
+              const pids = agents.procs.map((p) => p.pid);
+              const cold = await measure(o, pids, ases, flows, strategy, delay, true, reps, log);
               rows.push(cold.row);
               onRow(cold.row);
               if (strategy === 'batched') batchedAnswers.set(p.flows, cold.answers);
               if (strategy === 'guided') guidedAnswers.set(p.flows, cold);
               if (strategy !== 'naive') {
-                const warm = (await measure(o, ases, flows, strategy, delay, false, reps, log)).row;
+                const warm = (await measure(o, pids, ases, flows, strategy, delay, false, reps, log)).row;
                 rows.push(warm);
                 onRow(warm);
               }

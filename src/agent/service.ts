@@ -41,6 +41,13 @@ export interface GuideOptions {
   enteringFrom?: Map<FlowId, string>;
 }
 
+/**
+ * Element names in numeric order (ilink2 before ilink10). One collator for every sort:
+ * `localeCompare` with options builds one per comparison, which was the agent's largest
+ * single cost per lookup in the bench's profile (bench/http-layer.ts, issue 15).
+ */
+const byNumericName = new Intl.Collator('en', { numeric: true }).compare;
+
 /** Internal id of a flow asked from one of several ingress ports ('#' is no FlowId character). */
 const altId = (id: FlowId, k: number): FlowId => `${id}#${k}`;
 
@@ -185,7 +192,7 @@ export class DomainService {
         for (const e of r.elements) used.add(e);
       }),
     );
-    const names = [...used].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    const names = [...used].sort(byNumericName);
     for (const name of names) answer.elements.set(name, await this.resourceProps(name));
     // Keep `paths` in request order (Promise.all filled it in completion order).
     const ordered = new Map(flows.filter((f) => answer.paths.has(f.id)).map((f) => [f.id, answer.paths.get(f.id) as string[]]));

@@ -115,8 +115,8 @@ export class GuidedWalker extends BatchedWalker {
       if (!e.ok || !e.next) return false;
       const path = e.next.asPath;
       if (path) {
-        this.learn(suffixes, c.agent.domain, c.flow, path);
-        path.forEach((d, j) => this.learn(suffixes, d, c.flow, path.slice(j + 1)));
+        this.learn(suffixes, c.agent.domain, c.flow, path, 0);
+        for (let j = 0; j < path.length; j++) this.learn(suffixes, path[j] as string, c.flow, path, j + 1);
       }
       const nextAgent = this.lookup.lookup(e.next.address);
       // The rounds fault these walks (no-agent, loop, too-many-hops) exactly as the batched walk does.
@@ -171,14 +171,20 @@ export class GuidedWalker extends BatchedWalker {
     }
   }
 
+  /** The flow's destination prefix, looked up once per flow object (every hop of every round asks). */
+  private readonly dstPrefixes = new WeakMap<FlowSpec, string>();
+
   private suffixKey(domain: string, flow: FlowSpec): string {
-    return [domain, this.lookup.prefixOf?.(flow.dst) ?? flow.dst].join('|');
+    let p = this.dstPrefixes.get(flow);
+    if (p === undefined) this.dstPrefixes.set(flow, (p = this.lookup.prefixOf?.(flow.dst) ?? flow.dst));
+    return `${domain}|${p}`;
   }
 
-  private learn(suffixes: Map<string, string[]>, domain: string, flow: FlowSpec, rest: string[]): void {
-    if (rest.length === 0) return;
+  /** The path after `domain` is path[from..]; copied only when it is news (a path of L domains teaches L suffixes). */
+  private learn(suffixes: Map<string, string[]>, domain: string, flow: FlowSpec, path: string[], from: number): void {
+    if (from >= path.length) return;
     const k = this.suffixKey(domain, flow);
-    if (!suffixes.has(k)) suffixes.set(k, rest);
+    if (!suffixes.has(k)) suffixes.set(k, path.slice(from));
   }
 
   private ask1(asks: Map<string, DomainAsk>, agent: AgentRef): DomainAsk {

@@ -161,8 +161,12 @@ export class HopAnswer {
 
 /** What determines a domain's resources for a flow: where it enters, where it goes, its 5-tuple. */
 export function rsaKey(state: string, ingress: string | null, f: FlowSpec): string {
-  return [state, ingress ?? `src:${f.src}`, f.dst, f.protocol ?? '', f.srcPort ?? '', f.dstPort ?? ''].join('|');
+  // The flow's part once per flow object: a walk asks for it at every domain and round.
+  let tail = tails.get(f);
+  if (tail === undefined) tails.set(f, (tail = `${f.dst}|${f.protocol ?? ''}|${f.srcPort ?? ''}|${f.dstPort ?? ''}`));
+  return `${state}|${ingress ?? `src:${f.src}`}|${tail}`;
 }
+const tails = new WeakMap<FlowSpec, string>();
 
 /** A flow's resources in one domain's answer, from path position `from` on, named `<domain>:<element>`. */
 export function resourceElements(domain: string, answer: PathVectorAnswer, flow: FlowId, from: number, shared: Map<string, PathElement>, end?: number): PathElement[] {
