@@ -232,12 +232,12 @@ try {
   failed = e;
   process.stderr.write(`walk failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
 }
-console.log('\nases   flows  strategy  +rtt  cache  median_ms   p95_ms  first_ms  requests  rounds      bytes  rss_mb  cpu_orch  cpu_agents  faults  same  vs naive');
+console.log('\nases   flows  strategy  +rtt  cache  median_ms   p95_ms  first_ms  requests  bound  rounds      bytes  rss_mb  cpu_orch  cpu_agents  faults  same  vs naive');
 for (const r of walk) {
   const naive = walk.find((x) => x.flows === r.flows && x.strategy === 'naive' && x.delay_ms === r.delay_ms);
   const vs = naive ? `${(naive.median_ms / r.median_ms).toFixed(1)}x, ${(naive.requests / Math.max(1, r.requests)).toFixed(1)}x fewer req` : '-';
   console.log(
-    `${String(r.ases).padStart(4)} ${String(r.flows).padStart(7)}  ${r.strategy.padEnd(8)} ${String(r.delay_ms).padStart(5)}  ${(r.cold ? 'cold' : 'warm').padEnd(5)} ${r.median_ms.toFixed(1).padStart(9)} ${r.p95_ms.toFixed(1).padStart(8)} ${r.first_ms.toFixed(1).padStart(9)} ${String(r.requests).padStart(9)} ${String(r.rounds).padStart(7)} ${String(r.bytes).padStart(10)} ${String(r.rss_mb).padStart(7)} ${String(r.orch_cpu_ms).padStart(9)} ${String(r.agents_cpu_ms).padStart(11)} ${String(r.faults).padStart(7)}  ${r.same === undefined ? '-   ' : r.same ? 'yes ' : 'NO  '}  ${vs}`,
+    `${String(r.ases).padStart(4)} ${String(r.flows).padStart(7)}  ${r.strategy.padEnd(8)} ${String(r.delay_ms).padStart(5)}  ${(r.cold ? 'cold' : 'warm').padEnd(5)} ${r.median_ms.toFixed(1).padStart(9)} ${r.p95_ms.toFixed(1).padStart(8)} ${r.first_ms.toFixed(1).padStart(9)} ${String(r.requests).padStart(9)} ${String(r.request_bound).padStart(6)} ${String(r.rounds).padStart(7)} ${String(r.bytes).padStart(10)} ${String(r.rss_mb).padStart(7)} ${String(r.orch_cpu_ms).padStart(9)} ${String(r.agents_cpu_ms).padStart(11)} ${String(r.faults).padStart(7)}  ${r.same === undefined ? '-   ' : r.same ? 'yes ' : 'NO  '}  ${vs}`,
   );
 }
 writeFileSync(

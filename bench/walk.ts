@@ -46,6 +46,8 @@ export interface WalkRow {
   /** The first repetition's time. */
   first_ms: number;
   requests: number;
+  /** Domains on the flows' paths plus source domains: the issue's bound on requests. */
+  request_bound: number;
   rounds: number;
   bytes: number;
   rss_mb: number;
@@ -134,6 +136,23 @@ export function flowsFor(hosts: string[], n: number, seed: number): FlowSpec[] {
 
 const q = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 
+/**
+ * The issue's request bound for this answer: the domains on the flows' paths (their AS
+ * hops) plus the flows' source domains (each asked once more, for its hop and the path).
+ */
+function requestBound(answer: ReturnType<typeof decodeAnswer>): number {
+  const onPaths = new Set<string>();
+  const sources = new Set<string>();
+  for (const f of answer.flows) {
+    const hops = (answer.paths.get(f) ?? []).map((n) => answer.elements.get(n) ?? {}).filter((p) => Object.hasOwn(p, 'ingress-port'));
+    hops.forEach((h, i) => {
+      onPaths.add(String(h['domain-id']));
+      if (i === 0) sources.add(String(h['domain-id']));
+    });
+  }
+  return onPaths.size + sources.size;
+}
+
 /** Every flow's answer as text (its elements' properties in path order, or its fault code). */
 function fingerprints(answer: ReturnType<typeof decodeAnswer>): Map<string, string> {
   const out = new Map<string, string>();
@@ -160,6 +179,7 @@ async function measure(
   const agentsCpu: number[] = [];
   const agentsMs = (): number => agentPids.reduce<number>((sum, pid) => sum + cpuMsOf(pid), 0);
   let requests = 0;
+  let bound = 0;
   let bytes = 0;
   let rounds = 0;
   let faults = 0;
@@ -180,7 +200,10 @@ async function measure(
     agentsCpu.push(agentsMs() - c0.agents);
     if (res.status !== 200) throw new Error(`flow-cost answered ${res.status}: ${res.body.toString().slice(0, 200)}`);
     const answer = decodeAnswer('flow-cost', res.type, res.body, flows.map((f) => f.id));
-    if (i === 0) answers = fingerprints(answer);
+    if (i === 0) {
+      answers = fingerprints(answer);
+      bound = requestBound(answer);
+    }
     const s1 = await orch.stats();
     requests = s1['agent-requests'] - s0['agent-requests'];
     bytes = s1['bytes-in'] + s1['bytes-out'] - s0['bytes-in'] - s0['bytes-out'];
@@ -209,6 +232,7 @@ async function measure(
     p95_ms: +q(times, 0.95).toFixed(1),
     first_ms: +first.toFixed(1),
     requests,
+    request_bound: bound,
     rounds,
     bytes,
     // The orchestrator's own peak so far (each orchestrator runs one delay's scenarios, growing).
@@ -217,7 +241,7 @@ async function measure(
     orch_cpu_ms: Math.round(q(orchCpu, 0.5)),
     agents_cpu_ms: Math.round(q(agentsCpu, 0.5)),
   };
-  log(`  ${ases} ASes, ${flows.length} flows, ${strategy} ${cold ? 'cold' : 'warm'}, +${delay} ms: median ${row.median_ms} ms (first ${row.first_ms}), ${requests} requests, ${rounds} rounds; CPU orchestrator ${row.orch_cpu_ms} ms, agents ${row.agents_cpu_ms} ms`);
+  log(`  ${ases} ASes, ${flows.length} flows, ${strategy} ${cold ? 'cold' : 'warm'}, +${delay} ms: median ${row.median_ms} ms (first ${row.first_ms}), ${requests} requests (bound ${bound}), ${rounds} rounds; CPU orchestrator ${row.orch_cpu_ms} ms, agents ${row.agents_cpu_ms} ms`);
   return { row, answers };
 }
 
