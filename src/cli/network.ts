@@ -293,6 +293,7 @@ export async function startNetwork(opts: NetworkOptions): Promise<RunningNetwork
           'bytes-out': c.bytesOut,
           'last-rounds': orchestrator.lastRounds,
           'guided-breaks': orchestrator.guidedBreaks,
+          'guided-hints': orchestrator.routeHints?.size ?? 0,
           'claims-flagged': { ...orchestrator.claims.counts },
           ...(cache ? { cache: cache.stats() } : {}),
           live: { streams: streams.open, 'tips-views': tips.open, 'room-resources': room?.list().length ?? 0, ...streams.stats, agents: watch.stats() },

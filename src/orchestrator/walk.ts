@@ -13,6 +13,7 @@
  * agent recursion; recursive.ts) or `naive` (each flow alone, hop by hop: the benchmark's
  * baseline).
  */
+import type { RouteHints } from './route-hints.js';
 import type { PathVectorAnswer } from '../model/answer.js';
 import { composeAnswer, hopElement, type AsHop, type PathElement } from '../model/compose.js';
 import type { FlowId, FlowSpec } from '../model/flow.js';
@@ -45,6 +46,8 @@ export interface OrchestratorOptions {
 interface Walker {
   /** The guided walk's broken stitches so far (guided.ts). */
   breaks?: number;
+  /** The guided walk's remembered routes (route-hints.ts). */
+  hints?: RouteHints;
   run(flows: FlowSpec[], want: { resources: boolean; resourceState: 'raw' | 'compressed' }): Promise<WalkResult>;
 }
 
@@ -56,6 +59,10 @@ export class Orchestrator {
   /** Hops where a guided walk's stitched path broke and the domain was asked again. */
   get guidedBreaks(): number {
     return this.walker.breaks ?? 0;
+  }
+  /** The guided walk's remembered routes, (domain, destination prefix) -> AS path; none for other walks. */
+  get routeHints(): RouteHints | undefined {
+    return this.walker.hints;
   }
   /** Agents' contradictory claims, flagged on the flows that cross them (sanity.ts). */
   readonly claims = new ClaimChecker();

@@ -101,10 +101,15 @@ describe(`guided walk on a generated ${ASES}-AS network, ${FLOWS} flows`, functi
     return (await r.body.json()) as Record<string, number>;
   }
 
-  /** A cold query (cache emptied first), with the counters it moved. */
-  async function ask(name: Net, route: 'as-path' | 'flow-cost', warm = false) {
+  /**
+   * A cold query (cache emptied first), with the counters it moved. Cold as a first query
+   * is (no routes remembered either) unless `hinted`: then the guided walk keeps the AS
+   * paths earlier queries taught it (route-hints.ts), as after a SIGHUP or a version change.
+   */
+  async function ask(name: Net, route: 'as-path' | 'flow-cost', warm = false, hinted = false) {
     const net = nets[name] as RunningNetwork;
     if (!warm) net.orchestrator?.cache?.clear();
+    if (!warm && !hinted) net.orchestrator?.walk.routeHints?.clear();
     const s0 = await stats(net);
     const r = await queryFlows(net.orchestrator?.url as string, flows, { route, requestForm: 'alto', answerForm: 'aggregation', timeoutMs: 60_000 });
     expect(r.status, r.body.toString().slice(0, 300)).to.equal(200);
@@ -159,6 +164,40 @@ describe(`guided walk on a generated ${ASES}-AS network, ${FLOWS} flows`, functi
       expect(guided.breaks).to.equal(0);
     });
   }
+
+  it('cold again with the routes remembered: every domain asked once, in one round; the same answers', async () => {
+    await ask('guided', 'flow-cost'); // teaches the paths
+    const hinted = await ask('guided', 'flow-cost', false, true);
+    const { onPaths } = bound(hinted.answer);
+    console.log(`      hinted cold: ${hinted.requests} requests in ${hinted.rounds} rounds, ${onPaths} domains on the paths`);
+    expect(paths(hinted.answer)).to.deep.equal(unedited['flow-cost']);
+    expect(hinted.rounds).to.equal(1);
+    expect(hinted.requests).to.be.at.most(onPaths);
+    expect(hinted.breaks).to.equal(0);
+    expect((await stats(nets.guided as RunningNetwork))['guided-hints']).to.be.greaterThan(0);
+  });
+
+  it('remembered routes that are wrong (every hinted path reversed): the stitching breaks, the answers stay the batched walk\'s', async () => {
+    const net = nets.guided as RunningNetwork;
+    const hints = net.orchestrator?.walk.routeHints;
+    if (!hints) throw new Error('the guided walk has route hints');
+    await ask('guided', 'flow-cost');
+    // Poison every flow's hint at its source: the path it names, reversed (a valley, mostly).
+    const lookup = new RegistryLookup(topo.registry);
+    for (const f of flows) {
+      const src = lookup.lookup(f.src)?.domain as string;
+      const prefix = lookup.prefixOf(f.dst) ?? f.dst;
+      const h = hints.get(src, prefix);
+      if (h && h.length > 1) hints.learn(src, prefix, h.reverse());
+    }
+    const poisoned = await ask('guided', 'flow-cost', false, true);
+    expect(paths(poisoned.answer)).to.deep.equal(unedited['flow-cost']);
+    expect(poisoned.breaks, 'the fallback ran').to.be.greaterThan(0);
+    // Learned again from what the domains said: the next cold walk is clean.
+    const after = await ask('guided', 'flow-cost', false, true);
+    expect(paths(after.answer)).to.deep.equal(unedited['flow-cost']);
+    expect(after.breaks).to.equal(0);
+  });
 
   it('a repeated guided query is answered from the cache', async () => {
     await ask('guided', 'flow-cost');
