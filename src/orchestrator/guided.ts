@@ -56,6 +56,9 @@ interface DomainAsk {
   from: Map<string, { neighbour: string; flows: FlowSpec[] }>;
 }
 
+/** Flows per request of the guided walk's asks, unless the walk's options say otherwise. */
+const GUIDED_PART = 2_000;
+
 export class GuidedWalker extends BatchedWalker {
   /**
    * Hops where the stitched path broke (a domain went elsewhere than the AS path said, or
@@ -232,7 +235,11 @@ export class GuidedWalker extends BatchedWalker {
     const asPath = [...a.at.values()].some((v) => v.asPath);
     const ingressOf = new Map([...a.at].map(([key, v]) => [key, v.ingress]));
     await Promise.all(
-      chunks(items, this.opts.maxFlowsPerRequest ?? 20_000).map(async (part) => {
+      // Smaller parts than the batched walk's 20,000: every domain is asked at once here, so
+      // all of a walk's requests are in the agents together; at 100,000 flows 20,000-flow
+      // parts made the agent processes' CPU 31 s against 17-19 s with 2,000 (GC of the
+      // bodies held at once; docs/decisions.md, issue 15).
+      chunks(items, this.opts.maxFlowsPerRequest ?? GUIDED_PART).map(async (part) => {
         const enteringFrom = new Map<string, string>();
         const reps = part.map((it, i) => {
           const id = `g${i}`;
