@@ -4,7 +4,7 @@
  * (GET /xdom-alto/stats), empties its cache with SIGHUP, and reads its peak RSS from
  * /proc/<pid>/status (VmHWM; Linux, where the bench runs).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,19 @@ export interface OrchestratorProc {
   /** CPU time (user + system) the process has used so far, ms. */
   cpuMs(): number;
   close(): Promise<void>;
+}
+
+/**
+ * Children to stop when the bench exits, however it exits: one 'exit' listener for all
+ * (one per child passed Node's limit of 10 and printed MaxListenersExceededWarning).
+ */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGTERM');
+});
+export function killOnExit(proc: ChildProcess): void {
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
 }
 
 /** CPU time (user + system) a process has used so far, ms, from /proc/<pid>/stat (0 when gone). */
@@ -88,7 +101,7 @@ export async function startOrchestrator(registry: Registry, strategy: WalkStrate
     ...extraArgs,
   ];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  process.once('exit', () => proc.kill('SIGTERM'));
+  killOnExit(proc);
   const waiters: { prefix: string; ok: (line: string) => void }[] = [];
   let buf = '';
   proc.stdout?.on('data', (d: Buffer) => {

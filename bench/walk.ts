@@ -27,7 +27,7 @@ import type { FlowSpec } from '../src/model/flow.js';
 import type { WalkStrategy } from '../src/orchestrator/walk.js';
 import { generateTopology } from '../src/topology/generate/index.js';
 import { Rng } from '../src/topology/generate/prng.js';
-import { cpuMsOf, send, startOrchestrator, type OrchestratorProc } from './orchestrator-proc.js';
+import { cpuMsOf, killOnExit, send, startOrchestrator, type OrchestratorProc } from './orchestrator-proc.js';
 
 export interface WalkRow {
   ases: number;
@@ -76,7 +76,7 @@ export async function startAgents(ases: number, seed: string, shards: number, ba
     );
     procs.push(proc);
     // A crashed benchmark must not leave agents holding the fixed ports.
-    process.once('exit', () => proc.kill('SIGTERM'));
+    killOnExit(proc);
     return new Promise<Registry>((ok, fail) => {
       let buf = '';
       proc.stdout?.on('data', (d) => {
@@ -265,7 +265,7 @@ async function startProxy(registry: Registry, rtt: number): Promise<{ registry: 
   const file = join(dir, 'registry.json');
   writeFileSync(file, JSON.stringify(registry));
   const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'delay-proxy.ts'), String(rtt), file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  process.once('exit', () => proc.kill('SIGTERM'));
+  killOnExit(proc);
   const proxied = await new Promise<Registry>((ok, fail) => {
     let buf = '';
     proc.stdout?.on('data', (d) => {
