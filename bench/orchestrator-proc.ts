@@ -36,16 +36,27 @@ export interface OrchestratorProc {
 }
 
 /**
- * Children to stop when the bench exits, however it exits: one 'exit' listener for all
- * (one per child passed Node's limit of 10 and printed MaxListenersExceededWarning).
+ * Children to stop and temporary directories to remove when the bench exits, however it
+ * exits: one 'exit' listener for all (one per child passed Node's limit of 10 and printed
+ * MaxListenersExceededWarning), and Ctrl-C or a kill made an exit (by default SIGINT and
+ * SIGTERM end a process without 'exit', which left the registry directories behind).
  */
 const children = new Set<ChildProcess>();
+const dirs = new Set<string>();
 process.once('exit', () => {
   for (const c of children) c.kill('SIGTERM');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(128 + (sig === 'SIGINT' ? 2 : 15)));
 export function killOnExit(proc: ChildProcess): void {
   children.add(proc);
   proc.once('exit', () => children.delete(proc));
+}
+/** A temporary directory of the bench's, removed at exit if nothing removed it before. */
+export function benchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.add(dir);
+  return dir;
 }
 
 /** CPU time (user + system) a process has used so far, ms, from /proc/<pid>/stat (0 when gone). */
@@ -86,7 +97,7 @@ export async function send(url: string, opts: { method: 'GET' | 'POST'; headers?
 }
 
 export async function startOrchestrator(registry: Registry, strategy: WalkStrategy, extraArgs: string[] = []): Promise<OrchestratorProc> {
-  const dir = mkdtempSync(join(tmpdir(), 'xdom-bench-'));
+  const dir = benchDir('xdom-bench-');
   const file = join(dir, 'registry.json');
   writeFileSync(file, JSON.stringify(registry));
   const args = [

@@ -17,8 +17,7 @@ import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../src/cli/load.js';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, rmSync } from 'node:fs';
 import { decodeAnswer } from '../src/wire/decode-answer.js';
 import { acceptFor } from '../src/wire/forms.js';
 import { encodeFlowRequest } from '../src/wire/request.js';
@@ -27,7 +26,7 @@ import type { FlowSpec } from '../src/model/flow.js';
 import type { WalkStrategy } from '../src/orchestrator/walk.js';
 import { generateTopology } from '../src/topology/generate/index.js';
 import { Rng } from '../src/topology/generate/prng.js';
-import { cpuMsOf, killOnExit, send, startOrchestrator, type OrchestratorProc } from './orchestrator-proc.js';
+import { benchDir, cpuMsOf, killOnExit, send, startOrchestrator, type OrchestratorProc } from './orchestrator-proc.js';
 
 export interface WalkRow {
   ases: number;
@@ -261,7 +260,7 @@ export interface WalkPlan {
 
 /** The delaying proxy in its own process; the registry it prints points at it. */
 async function startProxy(registry: Registry, rtt: number): Promise<{ registry: Registry; close(): void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'xdom-delay-'));
+  const dir = benchDir('xdom-delay-');
   const file = join(dir, 'registry.json');
   writeFileSync(file, JSON.stringify(registry));
   const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'delay-proxy.ts'), String(rtt), file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -32,6 +32,15 @@ import { runCerts } from './certs.js';
 import { runToken } from './token.js';
 import { kafkaOptions } from './kafka.js';
 
+// A reader of our output that went away (a closed pipe: `xdom watch | head`, a bench that
+// died) is not a reason for a server to crash mid-shutdown or mid-service: output to it is
+// dropped, the process goes on (EPIPE is emitted on the stream, uncaught by default).
+for (const out of [process.stdout, process.stderr]) {
+  out.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 /** An option's integer parser: whole numbers from min to max, else `what` as the error. */
 const integer = (min: number, max: number, what: string) => (v: string): number => {
   const n = Number(v);
