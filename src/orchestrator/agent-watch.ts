@@ -117,7 +117,8 @@ export class AgentWatch {
     this.queue.length = 0;
   }
 
-  private async connect(f: Followed, up: () => void = () => {}): Promise<void> {
+  /** Open the domain's stream (or poll it); `up` says the stream delivered its first version. */
+  private async connect(f: Followed, up: () => void): Promise<void> {
     if (this.closed) return;
     const url = this.o.mode === 'poll' ? undefined : await this.streamUrl(f);
     if (this.closed) return;
@@ -173,7 +174,12 @@ export class AgentWatch {
   private retry(f: Followed): void {
     if (this.closed) return;
     f.state = 'down';
-    f.timer = setTimeout(() => void this.connect(f), f.backoffMs);
+    // Back through the queue: agents that went down together (a restart) come back a few
+    // at a time too, not as one burst of IRD reads and stream opens.
+    f.timer = setTimeout(() => {
+      this.queue.push(f);
+      this.pump();
+    }, f.backoffMs);
     f.timer.unref();
     f.backoffMs = Math.min(f.backoffMs * 2, this.o.maxBackoffMs ?? 30_000);
   }

@@ -360,10 +360,22 @@ export class BatchedWalker {
   }
 
   private hopKey(agent: AgentRef, ingress: string | null, flow: FlowSpec): string {
-    const dstKey = this.opts.dedup && this.lookup.lookup(flow.dst)?.domain !== agent.domain ? (this.lookup.prefixOf?.(flow.dst) ?? flow.dst) : flow.dst;
+    const dst = this.opts.dedup ? this.destination(flow) : undefined;
+    const dstKey = dst && dst.domain !== agent.domain ? dst.prefix : flow.dst;
     const from = ingress ?? `src:${this.opts.dedup ? (this.lookup.prefixOf?.(flow.src) ?? flow.src) : flow.src}`;
     return [from, dstKey].join('|');
   }
+
+  /**
+   * The flow's destination domain and registered prefix (the address itself where no prefix
+   * holds it), looked up once per flow object: every hop of every round asks for them.
+   */
+  protected destination(flow: FlowSpec): { domain: string | undefined; prefix: string } {
+    let d = this.destinations.get(flow);
+    if (!d) this.destinations.set(flow, (d = { domain: this.lookup.lookup(flow.dst)?.domain, prefix: this.lookup.prefixOf?.(flow.dst) ?? flow.dst }));
+    return d;
+  }
+  private readonly destinations = new WeakMap<FlowSpec, { domain: string | undefined; prefix: string }>();
 
   /** One (domain, agent, tag) object per domain version, shared by every walk that crossed it. */
   private viaOf(agent: AgentRef, tag: string): Via {

@@ -1,7 +1,8 @@
 /**
  * The guided walk (issue 15): the batched walk's rounds, with the answers fetched ahead
  * along the AS paths the domains' routes carry, so a cold walk takes about three rounds
- * whatever the paths' lengths.
+ * whatever the paths' lengths, and one when the paths are remembered from earlier queries
+ * (route-hints.ts: then every domain on them is asked in the first round).
  *
  *   round 1   each source domain, for its flows' hops and the AS path beyond it
  *             (`with-as-path`: BGP's best route's AS_PATH, controller/adapter.ts)
@@ -51,7 +52,7 @@ interface Chain {
 interface DomainAsk {
   agent: AgentRef;
   /** Flows at a known ingress: store key -> the flows it answers (one representative asked). */
-  at: Map<string, { ingress: string | null; flows: FlowSpec[]; asPath: boolean }>;
+  at: Map<string, { ingress: string | null; flows: FlowSpec[] }>;
   /** Flows entering from a neighbour: group key -> the neighbour and the flows. */
   from: Map<string, { neighbour: string; flows: FlowSpec[] }>;
 }
@@ -91,7 +92,7 @@ export class GuidedWalker extends BatchedWalker {
       // destination, so a path this domain told (or a path walked from it) toward the same
       // prefix, in this query or an earlier one, is its path too (a hint like any other:
       // the stitching checks it).
-      for (const c of next) if (c.rest === undefined) c.rest = this.hints.get(c.agent.domain, this.dstPrefix(c.flow));
+      for (const c of next) if (c.rest === undefined) c.rest = this.hints.get(c.agent.domain, this.destination(c.flow).prefix);
       // Flows that still need a domain to tell their path (a stub's provider) go first;
       // flows whose path is known wait for the round after, when every domain on every
       // path is asked at once, except at domains this round asks anyway: each domain
@@ -168,8 +169,7 @@ export class GuidedWalker extends BatchedWalker {
       const key = this.keyOf(c.agent, c.ingress, c.flow, combined);
       const entry = at.at.get(key);
       if (entry) entry.flows.push(c.flow);
-      // With its AS path always: a hinted path is checked by it, and the hints stay fresh.
-      else at.at.set(key, { ingress: c.ingress, flows: [c.flow], asPath: true });
+      else at.at.set(key, { ingress: c.ingress, flows: [c.flow] });
     }
     let prev = c.agent.domain;
     const seen = new Set([...c.crossed, prev]);
@@ -198,19 +198,11 @@ export class GuidedWalker extends BatchedWalker {
    * network, while 100,000 flows must fit the orchestrator's memory.
    */
   private learnPath(full: string[], flow: FlowSpec, teller?: number): void {
-    const prefix = this.dstPrefix(flow);
+    const prefix = this.destination(flow).prefix;
     this.hints.learn(full[0] as string, prefix, full, 1);
     if (teller !== undefined && teller > 0) this.hints.learn(full[teller] as string, prefix, full, teller + 1);
   }
 
-  /** The flow's destination prefix, looked up once per flow object (every hop of every round asks). */
-  private readonly dstPrefixes = new WeakMap<FlowSpec, string>();
-
-  private dstPrefix(flow: FlowSpec): string {
-    let p = this.dstPrefixes.get(flow);
-    if (p === undefined) this.dstPrefixes.set(flow, (p = this.lookup.prefixOf?.(flow.dst) ?? flow.dst));
-    return p;
-  }
 
   private ask1(asks: Map<string, DomainAsk>, agent: AgentRef): DomainAsk {
     let a = asks.get(agent.uri);
@@ -232,7 +224,9 @@ export class GuidedWalker extends BatchedWalker {
       ...[...a.at].map(([key, v]): Item => ({ kind: 'at', key, flows: v.flows })),
       ...[...a.from.values()].map((v): Item => ({ kind: 'from', neighbour: v.neighbour, flows: v.flows })),
     ];
-    const asPath = [...a.at.values()].some((v) => v.asPath);
+    // Asked at a known ingress, a domain tells its AS path: it checks a hinted path, and
+    // keeps the hints fresh. Flows entering from a neighbour only are asked without.
+    const asPath = a.at.size > 0;
     const ingressOf = new Map([...a.at].map(([key, v]) => [key, v.ingress]));
     await Promise.all(
       // Smaller parts than the batched walk's 20,000: every domain is asked at once here, so
